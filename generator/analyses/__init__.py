@@ -1,0 +1,1 @@
+"""Corpus-level analyses: streaming accumulators with update / merge / result."""

@@ -1,0 +1,84 @@
+"""The accumulator contract every corpus-level analysis follows (after torchmetrics).
+
+Each state is declared with ``add_state(name, default, reduction)``. ``update(batch)`` folds one
+attention batch into the states, ``merge(other)`` combines two shards generically by each state's
+reduction, and ``result()`` turns the states into JSON-ready values. Memory therefore stays flat as
+the corpus grows, and shards computed on different workers can be merged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import torch
+
+from generator.config import BuildConfig
+from generator.model.batch import AttentionBatch
+
+Reduction = Literal["sum", "max", "min", "cat"]
+
+
+@dataclass
+class AnalysisContext:
+    """What an analysis may know besides the batches: model shape, settings, stream data.
+
+    ``data`` is stream-specific (e.g. the treebank sentences for syntax), indexed like
+    ``AttentionBatch.index``.
+    """
+
+    num_layers: int
+    num_heads: int
+    config: BuildConfig
+    data: Any = None
+
+
+class Accumulator:
+    """Base class: subclasses declare states in ``__init__`` and implement update and result."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, context: AnalysisContext) -> None:
+        self.context = context
+        self._reductions: dict[str, Reduction] = {}
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.context.num_layers, self.context.num_heads)
+
+    def add_state(self, name: str, default: torch.Tensor | list, reduction: Reduction) -> None:
+        if reduction == "cat" and not isinstance(default, list):
+            raise TypeError("a 'cat' state starts as a list")
+        value = list(default) if isinstance(default, list) else default.clone()
+        setattr(self, name, value)
+        self._reductions[name] = reduction
+
+    def states(self) -> dict[str, torch.Tensor | list]:
+        return {name: getattr(self, name) for name in self._reductions}
+
+    def update(self, batch: AttentionBatch) -> None:
+        raise NotImplementedError
+
+    def merge(self, other: Accumulator) -> None:
+        """Fold another shard of the same analysis into this one."""
+        if type(other) is not type(self):
+            raise TypeError(f"cannot merge {type(other).__name__} into {type(self).__name__}")
+        for name, reduction in self._reductions.items():
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if reduction == "sum":
+                merged = mine + theirs
+            elif reduction == "max":
+                merged = torch.maximum(mine, theirs)
+            elif reduction == "min":
+                merged = torch.minimum(mine, theirs)
+            else:
+                merged = mine + theirs  # list concatenation
+            setattr(self, name, merged)
+
+    def result(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def grid(t: torch.Tensor, digits: int = 6) -> list[list[float]]:
+    """A [layers, heads] tensor as nested lists of rounded floats (stable JSON)."""
+    return [[round(float(v), digits) for v in row] for row in t.tolist()]

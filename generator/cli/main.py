@@ -1,0 +1,67 @@
+"""Entry point: one-line errors without tracebacks (``--debug`` shows them)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from generator.cli.build import build
+from generator.errors import HeadAtlasError
+
+app = typer.Typer(
+    name="headatlas",
+    help="What does each attention head of my model do? Builds a static report site.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.command()(build)
+
+
+@app.callback()
+def _group() -> None:
+    """What does each attention head of my model do? Builds a static report site.
+
+    Add --debug anywhere to see the traceback of an error.
+    """
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit status (2 for a user error, 130 when interrupted)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        app(args=args, prog_name="headatlas", standalone_mode=False)
+    except HeadAtlasError as exc:
+        if debug:
+            raise
+        print(f"headatlas: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("headatlas: interrupted; the previous results and site are untouched",
+              file=sys.stderr)
+        return 130
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            return 130
+        raise
+    return 0
+
+
+def run() -> None:
+    """Console-script wrapper."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""Corpora: plain text, the default Wikipedia sample, pre-built segments, treebanks."""

@@ -1,0 +1,35 @@
+"""The general stream: segments from --segments, --text or the embedded Wikipedia sample."""
+
+from __future__ import annotations
+
+from generator.config import BuildConfig
+from generator.corpus.segments import build_segments, load_segments_json
+from generator.corpus.text import read_text_file
+from generator.corpus.wiki import default_dump_path, read_wikipedia
+from generator.model.loading import LoadedModel
+from generator.results import file_digest
+from generator.streams import StreamInput
+
+
+def prepare_general(config: BuildConfig, lm: LoadedModel) -> StreamInput:
+    zero = config.token_types == "zeros"
+    common = {"max_len": config.max_len, "max_segments": config.max_segments, "zero_types": zero}
+    if config.segments is not None:
+        segs, report = load_segments_json(config.segments, lm.tokenizer, lm.template, **common)
+        desc = f"segments from {config.segments.name}"
+        inputs = {str(config.segments): file_digest(config.segments)}
+    else:
+        if config.text is not None:
+            docs = read_text_file(config.text)
+            desc = f"plain text {config.text.name}"
+            inputs = {str(config.text): file_digest(config.text)}
+        else:
+            path = default_dump_path()
+            docs = read_wikipedia(path)
+            desc = "English Wikipedia sample (gensim test data)"
+            inputs = {path.name: file_digest(path)}
+        segs, report = build_segments(docs, lm.tokenizer, lm.template, seed=config.seed, **common)
+    corpus = {"segments": len(segs), "tokens": sum(len(s) for s in segs), "description": desc,
+              **report.as_dict()}
+    return StreamInput(segments=segs, data=segs, header={"corpus": corpus}, inputs=inputs,
+                       description="Extracting attention (general corpus)")

@@ -1,0 +1,183 @@
+"""Build the general corpus's segments the way Clark et al. did (SPEC section 1), or load them.
+
+A document's sentences are gathered until they hold at least ``max_len - specials`` wordpieces,
+cut at a random sentence boundary into A and B, truncated to fit, and wrapped as
+``[CLS] A [SEP] B [SEP]`` (with the tokenizer's own specials). Seeded: the same corpus and seed
+give the same segments.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.corpus.segment import Segment
+from generator.corpus.text import Document
+from generator.errors import HeadAtlasError
+from generator.model.template import SpecialTemplate
+
+
+@dataclass
+class SegmentReport:
+    """What happened while making segments, for the manifest and the pages."""
+
+    documents: int = 0
+    sentences: int = 0
+    candidates: int = 0
+    selected: int = 0
+    dropped_single_sentence: int = 0
+    skipped_too_long: int = 0
+    truncated: int = 0
+    unknown_tokens: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def _truncate_pair(a: list[int], b: list[int], limit: int, rng: random.Random) -> None:
+    """BERT's truncate_seq_pair: trim the longer side, from a random end, until both fit."""
+    while len(a) + len(b) > limit:
+        longer = a if len(a) > len(b) else b
+        if rng.random() < 0.5:
+            del longer[0]
+        else:
+            longer.pop()
+
+
+def _make_segment(
+    template: SpecialTemplate, a: list[int], b: list[int], zero_types: bool, source: str
+) -> Segment:
+    ids, types, _ = template.pair(a, b)
+    if zero_types:
+        types = [0] * len(ids)
+    return _plain_segment(ids, types, source)
+
+
+def build_segments(
+    documents: list[Document],
+    tokenizer: Any,
+    template: SpecialTemplate,
+    *,
+    max_len: int,
+    max_segments: int,
+    seed: int,
+    zero_types: bool = False,
+) -> tuple[list[Segment], SegmentReport]:
+    report = SegmentReport(documents=len(documents))
+    rng = random.Random(seed)
+    limit = max_len - template.pair_overhead
+    if limit < 2:
+        raise HeadAtlasError(f"max_len {max_len} leaves no room for text", path="--max-len")
+    flat = [s for doc in documents for s in doc]
+    report.sentences = len(flat)
+    encoded = tokenizer(flat, add_special_tokens=False)["input_ids"] if flat else []
+    candidates: list[Segment] = []
+    pos = 0
+    for d, doc in enumerate(documents):
+        sents = [list(ids) for ids in encoded[pos : pos + len(doc)] if ids]
+        pos += len(doc)
+        chunk: list[list[int]] = []
+        length = 0
+        for i, sent in enumerate(sents):
+            chunk.append(sent)
+            length += len(sent)
+            if length < limit and i < len(sents) - 1:
+                continue
+            if len(chunk) < 2:
+                report.dropped_single_sentence += 1
+            else:
+                cut = rng.randint(1, len(chunk) - 1)
+                a = [t for s in chunk[:cut] for t in s]
+                b = [t for s in chunk[cut:] for t in s]
+                _truncate_pair(a, b, limit, rng)
+                candidates.append(_make_segment(template, a, b, zero_types, f"document {d}"))
+            chunk, length = [], 0
+    report.candidates = len(candidates)
+    if len(candidates) > max_segments:
+        keep = sorted(rng.sample(range(len(candidates)), max_segments))
+        candidates = [candidates[i] for i in keep]
+    report.selected = len(candidates)
+    if not candidates:
+        raise HeadAtlasError(
+            "the corpus gives no segment (each needs a document of at least two sentences)"
+        )
+    return candidates, report
+
+
+def _plain_segment(ids: list[int], types: list[int], source: str) -> Segment:
+    return Segment(tuple(ids), tuple(types), tuple([-1] * len(ids)), source)
+
+
+def load_segments_json(
+    path: Path,
+    tokenizer: Any,
+    template: SpecialTemplate,
+    *,
+    max_len: int,
+    max_segments: int,
+    zero_types: bool = False,
+) -> tuple[list[Segment], SegmentReport]:
+    """Read the authors' JSON format: a list of {"tokens": [...]} (specials included) or
+    {"text": "..."} objects."""
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise HeadAtlasError("file not found", path=path) from None
+    except UnicodeDecodeError:
+        raise HeadAtlasError("not UTF-8 text", path=path) from None
+    except OSError as exc:
+        raise HeadAtlasError(f"cannot read file: {exc.strerror}", path=path) from None
+    try:
+        items = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise HeadAtlasError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+    if not isinstance(items, list) or not items:
+        raise HeadAtlasError("expected a non-empty JSON list of segments", path=path)
+    report = SegmentReport(documents=len(items))
+    unk = tokenizer.unk_token_id
+    sep_ids = {tokenizer.sep_token_id, tokenizer.eos_token_id} - {None}
+    segments: list[Segment] = []
+    for k, item in enumerate(items):
+        where = f"{path} (segment {k})"
+        if not isinstance(item, dict) or ("tokens" not in item and "text" not in item):
+            raise HeadAtlasError('each segment needs "tokens" or "text"', path=where)
+        if "tokens" in item:
+            tokens = item["tokens"]
+            if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+                raise HeadAtlasError('"tokens" must be a list of strings', path=where)
+            if len(tokens) > max_len:
+                report.skipped_too_long += 1
+                continue
+            ids = [int(i) for i in tokenizer.convert_tokens_to_ids(tokens)]
+            report.unknown_tokens += sum(1 for t, i in zip(tokens, ids, strict=True)
+                                         if i == unk and t != tokenizer.unk_token)
+            types, seen_sep = [], False
+            for i in ids:
+                types.append(1 if seen_sep and not zero_types else 0)
+                seen_sep = seen_sep or i in sep_ids
+            segments.append(_plain_segment(ids, types, f"segment {k}"))
+        else:
+            text = item["text"]
+            if not isinstance(text, str):
+                raise HeadAtlasError('"text" must be a string', path=where)
+            body = tokenizer(text, add_special_tokens=False)["input_ids"]
+            room = max_len - template.single_overhead
+            if len(body) > room:
+                body = body[:room]
+                report.truncated += 1
+            if not body:
+                continue
+            ids, types, _ = template.single(list(body))
+            if zero_types:
+                types = [0] * len(ids)
+            segments.append(_plain_segment(ids, types, f"segment {k}"))
+        report.sentences += 1
+    report.candidates = len(segments)
+    segments = segments[:max_segments]
+    report.selected = len(segments)
+    if not segments:
+        raise HeadAtlasError("no usable segment in the file", path=path)
+    return segments, report

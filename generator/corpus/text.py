@@ -1,0 +1,59 @@
+"""Plain-text corpora: documents separated by blank lines, split into sentences."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from generator.errors import HeadAtlasError
+
+# A sentence ends at . ! or ? (optionally followed by a closing quote or bracket) before
+# whitespace and an upper-case letter, digit or opening quote. Abbreviations like "e.g." followed
+# by a lower-case word are therefore not split.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+Document = list[str]
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    text = " ".join(paragraph.split())
+    if not text:
+        return []
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def parse_documents(text: str) -> list[Document]:
+    """Blank lines separate documents; within a document each line is split into sentences."""
+    documents: list[Document] = []
+    current: Document = []
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                documents.append(current)
+                current = []
+            continue
+        current.extend(split_sentences(line))
+    if current:
+        documents.append(current)
+    return documents
+
+
+def read_text_file(path: Path) -> list[Document]:
+    """Read a UTF-8 plain-text corpus; raise a one-line error naming the file (and line)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise HeadAtlasError("file not found", path=path) from None
+    except IsADirectoryError:
+        raise HeadAtlasError("is a folder, expected a text file", path=path) from None
+    except OSError as exc:
+        raise HeadAtlasError(f"cannot read file: {exc.strerror}", path=path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise HeadAtlasError(f"not UTF-8 text (byte {exc.start})", path=path, line=line) from None
+    documents = parse_documents(text)
+    if not documents:
+        raise HeadAtlasError("the corpus is empty", path=path)
+    return documents

@@ -1,0 +1,1 @@
+"""Loading a model and extracting its attention maps."""

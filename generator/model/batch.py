@@ -1,0 +1,52 @@
+"""The unit that flows from extraction to the analyses: a padded batch of attention maps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from generator.model import roles as R
+
+
+@dataclass
+class AttentionBatch:
+    """Attention maps of B segments, padded to N tokens.
+
+    ``attentions[b, l, h, i, j]`` is the post-softmax weight from token i to token j. Rows and
+    columns of padding are exactly zero, so sums over a map never see padding.
+    """
+
+    attentions: torch.Tensor  # [B, L, H, N, N] float32
+    input_ids: torch.Tensor  # [B, N] int64 (pad positions hold 0)
+    roles: torch.Tensor  # [B, N] int8, generator.model.roles constants (PAD for padding)
+    word_ids: torch.Tensor  # [B, N] int64, -1 for specials, padding and unknown words
+    lengths: torch.Tensor  # [B] int64
+    index: torch.Tensor  # [B] int64: position of each segment in the corpus
+
+    @property
+    def size(self) -> int:
+        return int(self.lengths.shape[0])
+
+    @property
+    def valid(self) -> torch.Tensor:
+        return self.roles != R.PAD
+
+    @property
+    def is_cls(self) -> torch.Tensor:
+        return self.roles == R.CLS
+
+    @property
+    def is_sep(self) -> torch.Tensor:
+        return self.roles == R.SEP
+
+    @property
+    def is_punct(self) -> torch.Tensor:
+        return self.roles == R.PUNCT
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def from_tensors(cls, tensors: dict[str, torch.Tensor]) -> AttentionBatch:
+        return cls(**{name: tensors[name] for name in cls.__dataclass_fields__})

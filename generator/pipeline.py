@@ -1,0 +1,99 @@
+"""The build, one direction: corpus -> extraction -> analyses -> results JSON -> pages -> site."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from generator.analyses.base import AnalysisContext
+from generator.analyses.registry import POSTPROCESSORS, STREAMS, analyses_for
+from generator.config import BuildConfig, config_as_dict
+from generator.corpus.segment import Segment, segments_digest
+from generator.model.cache import AttentionCache, cache_key
+from generator.model.extraction import extract
+from generator.model.loading import LoadedModel, load_model
+from generator.results import SCHEMA, merge_documents, package_versions, write_json
+from generator.timings import Timings
+
+
+def run_stream(
+    stream: str,
+    lm: LoadedModel,
+    segments: Sequence[Segment],
+    config: BuildConfig,
+    *,
+    data: Any = None,
+    timings: Timings | None = None,
+    description: str = "Extracting attention",
+) -> dict[str, dict[str, Any]]:
+    """Run every analysis registered for ``stream`` over one pass of extraction.
+
+    Returns one merged document per results file.
+    """
+    specs = analyses_for(stream)
+    if not specs:
+        return {}
+    context = AnalysisContext(lm.num_layers, lm.num_heads, config, data)
+    accumulators = [spec.accumulator(context) for spec in specs]
+    cache = None
+    if config.cache:
+        key = cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
+                         "precision": config.precision, "device": config.device})
+        cache = AttentionCache(config.cache_root / "attention", key)
+    timings = timings or Timings()
+    for batch in extract(lm, segments, batch_size=config.batch_size, cache=cache,
+                         description=description, timings=timings):
+        with timings.stage("analyses"):
+            for acc in accumulators:
+                acc.update(batch)
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for spec, acc in zip(specs, accumulators, strict=True):
+        by_file.setdefault(spec.results_file, []).append(acc.result())
+    return {name: merge_documents(parts) for name, parts in by_file.items()}
+
+
+def model_summary(lm: LoadedModel) -> dict[str, Any]:
+    return {"name": lm.name, "num_layers": lm.num_layers, "num_heads": lm.num_heads,
+            "architecture": lm.model.config.model_type}
+
+
+def build_results(config: BuildConfig, timings: Timings) -> dict[str, Path]:
+    """Load the model, prepare each stream, run every analysis, write OUT/results/*.json."""
+    with timings.stage("load model"):
+        lm = load_model(config.model, device=config.device, precision=config.precision,
+                        trust_remote_code=config.trust_remote_code)
+    documents: dict[str, dict[str, Any]] = {}
+    inputs: dict[str, str] = {}
+    for name, prepare in STREAMS.items():
+        with timings.stage(f"prepare {name}"):
+            stream = prepare(config, lm)
+        if stream is None:
+            continue
+        inputs.update(stream.inputs)
+        produced = run_stream(name, lm, stream.segments, config, data=stream.data,
+                              timings=timings, description=stream.description)
+        for file, doc in produced.items():
+            base = documents.get(file) or {"schema": SCHEMA, "model": model_summary(lm)}
+            documents[file] = merge_documents([base, stream.header, doc])
+    with timings.stage("post-processing"):
+        for post in POSTPROCESSORS:
+            post(documents)
+    documents["manifest"] = {
+        "schema": SCHEMA,
+        "model": lm.describe(),
+        "settings": config_as_dict(config),
+        "seed": config.seed,
+        "inputs": inputs,
+        "packages": package_versions(),
+        "token_types": "all zeros" if config.token_types == "zeros" or not lm.uses_token_types
+        else "segment B = 1",
+        "results": sorted(documents),
+    }
+    written = {}
+    with timings.stage("write results"):
+        for name, doc in documents.items():
+            path = config.results_dir / f"{name}.json"
+            write_json(path, doc)
+            written[name] = path
+    return written

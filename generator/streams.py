@@ -1,0 +1,31 @@
+"""A stream is one corpus the model is run over: its segments plus what its analyses need.
+
+Each stream has a ``prepare(config, model)`` function, registered in
+``generator.analyses.registry.STREAMS``, that returns a ``StreamInput`` (or None when the user did
+not ask for it, e.g. no treebank given). Analyses registered for that stream consume its batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.config import BuildConfig
+from generator.corpus.segment import Segment
+from generator.model.loading import LoadedModel
+
+
+@dataclass
+class StreamInput:
+    segments: list[Segment]
+    data: Any = None
+    """Stream-specific data for the analyses (AnalysisContext.data), indexed like batch.index."""
+    header: dict[str, Any] = field(default_factory=dict)
+    """Top-level keys added to every results document of this stream (e.g. "corpus")."""
+    inputs: dict[str, str] = field(default_factory=dict)
+    """Input files and their sha256, for the manifest."""
+    description: str = "Extracting attention"
+
+
+Preparer = Callable[[BuildConfig, LoadedModel], StreamInput | None]
