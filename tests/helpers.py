@@ -1,0 +1,110 @@
+"""Tiny random models of each supported architecture, saved to a folder, for tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+ARCHITECTURES = ("bert", "roberta", "distilbert", "albert", "electra", "mpnet")
+
+_WORDS = ["the", "a", "an", "of", "to", "and", "in", "is", "was", "it", "he", "she", "they", "we", "you", "i", "that", "this", "on", "for", "with", "as", "at", "by", "from", "be", "are", "were", "his", "her", "their", "its", "not", "but", "or", "have", "has", "had", "will", "would", "can", "could", "one", "two", "three", "cat", "dog", "man", "woman", "city", "year", "time", "people", "world", "house", "car", "tree", "book", "water", "day", "night", "king", "queen", "saw", "see", "said", "says", "went", "go", "goes", "made", "make", "new", "old", "big", "small", "good", "first", "last", "john", "mary", "london", "paris", ".", ",", "!", "?", "'", '"', "(", ")", "-", ":", ";"]
+
+
+def _wordpiece_vocab(specials: list[str]) -> dict[str, int]:
+    chars = sorted({c for w in _WORDS for c in w} | set("abcdefghijklmnopqrstuvwxyz0123456789"))
+    pieces = specials + list(dict.fromkeys(_WORDS)) + chars + ["##" + c for c in chars]
+    pieces += ["##s", "##ed", "##ing", "##ly"]
+    return {p: i for i, p in enumerate(dict.fromkeys(pieces))}
+
+
+def _tokenizer(kind: str):
+    from transformers import (
+        AlbertTokenizer,
+        BertTokenizer,
+        DistilBertTokenizer,
+        ElectraTokenizer,
+        MPNetTokenizer,
+        RobertaTokenizer,
+    )
+
+    bert_specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    if kind in ("bert", "distilbert", "electra"):
+        cls = {"bert": BertTokenizer, "distilbert": DistilBertTokenizer,
+               "electra": ElectraTokenizer}[kind]
+        return cls(vocab=_wordpiece_vocab(bert_specials))
+    if kind == "mpnet":
+        specials = ["<s>", "<pad>", "</s>", "[UNK]", "<mask>"]
+        return MPNetTokenizer(vocab=_wordpiece_vocab(specials))
+    if kind == "roberta":
+        from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+        byte_chars = list(bytes_to_unicode().values())
+        vocab = {t: i for i, t in enumerate(["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+                                            + byte_chars)}
+        merges = []
+        for w in ("the", "and", "cat", "dog"):
+            for prefix in ("", "Ġ"):
+                cur = prefix + w[0]
+                vocab.setdefault(cur, len(vocab))
+                for ch in w[1:]:
+                    merges.append((cur, ch))
+                    vocab.setdefault(cur + ch, len(vocab))
+                    cur += ch
+        return RobertaTokenizer(vocab=vocab, merges=merges)
+    if kind == "albert":
+        pieces = [("<pad>", 0.0), ("<unk>", 0.0), ("[CLS]", 0.0), ("[SEP]", 0.0), ("[MASK]", 0.0)]
+        pieces += [("▁" + w, -5.0) for w in dict.fromkeys(_WORDS)]
+        pieces += [(c, -10.0) for c in "abcdefghijklmnopqrstuvwxyz0123456789.,!?'\"()-:;"]
+        pieces += [("▁", -8.0)]
+        return AlbertTokenizer(vocab=pieces)
+    raise ValueError(kind)
+
+
+def _config(kind: str, vocab_size: int, layers: int, heads: int):
+    from transformers import (
+        AlbertConfig,
+        BertConfig,
+        DistilBertConfig,
+        ElectraConfig,
+        MPNetConfig,
+        RobertaConfig,
+    )
+
+    common = dict(vocab_size=vocab_size, max_position_embeddings=160)
+    if kind == "distilbert":
+        return DistilBertConfig(dim=32, n_layers=layers, n_heads=heads, hidden_dim=64, **common)
+    cls = {"bert": BertConfig, "roberta": RobertaConfig, "albert": AlbertConfig,
+           "electra": ElectraConfig, "mpnet": MPNetConfig}[kind]
+    extra = {"embedding_size": 16} if kind in ("albert", "electra") else {}
+    if kind == "roberta":
+        common["max_position_embeddings"] = 162
+        extra.update(pad_token_id=1, bos_token_id=0, eos_token_id=2, type_vocab_size=1)
+    return cls(hidden_size=32, num_hidden_layers=layers, num_attention_heads=heads,
+               intermediate_size=64, **common, **extra)
+
+
+def make_tiny_model(
+    folder: Path, kind: str = "bert", *, layers: int = 2, heads: int = 4, seed: int = 0,
+    masked_lm: bool = False,
+) -> Path:
+    """Save a tiny random model and its tokenizer to ``folder`` and return it."""
+    from transformers import AutoModel, AutoModelForMaskedLM
+
+    torch.manual_seed(seed)
+    tokenizer = _tokenizer(kind)
+    config = _config(kind, len(tokenizer), layers, heads)
+    loader = AutoModelForMaskedLM if masked_lm else AutoModel
+    model = loader.from_config(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+SAMPLE_TEXT = """The cat saw the dog. The dog saw the cat, and it went to the house.
+John said the king was old. Mary made a new book in London.
+
+The woman went to Paris. She said the city was big. They saw one tree, two trees and three cars.
+The man goes to the house at night. He has a small car.
+"""
