@@ -8,7 +8,13 @@ import torch
 
 ARCHITECTURES = ("bert", "roberta", "distilbert", "albert", "electra", "mpnet")
 
-_WORDS = ["the", "a", "an", "of", "to", "and", "in", "is", "was", "it", "he", "she", "they", "we", "you", "i", "that", "this", "on", "for", "with", "as", "at", "by", "from", "be", "are", "were", "his", "her", "their", "its", "not", "but", "or", "have", "has", "had", "will", "would", "can", "could", "one", "two", "three", "cat", "dog", "man", "woman", "city", "year", "time", "people", "world", "house", "car", "tree", "book", "water", "day", "night", "king", "queen", "saw", "see", "said", "says", "went", "go", "goes", "made", "make", "new", "old", "big", "small", "good", "first", "last", "john", "mary", "london", "paris", ".", ",", "!", "?", "'", '"', "(", ")", "-", ":", ";"]
+_WORDS = (
+    "the a an of to and in is was it he she they we you i that this on for with as at by from "
+    "be are were his her their its not but or have has had will would can could one two three "
+    "cat dog man woman city year time people world house car tree book water day night king "
+    "queen saw see said says went go goes made make new old big small good first last "
+    "john mary london paris . , ! ? ' \" ( ) - : ;"
+).split()
 
 
 def _wordpiece_vocab(specials: list[str]) -> dict[str, int]:
