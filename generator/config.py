@@ -7,6 +7,7 @@ TOML keys are the flag names with ``_`` or ``-`` (``max_segments`` or ``max-segm
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 import types
 import typing
@@ -151,8 +152,11 @@ def load_config(path: Path | None, overrides: dict[str, Any]) -> BuildConfig:
         try:
             values = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            line = getattr(exc, "lineno", None)
-            raise HeadAtlasError(f"invalid TOML: {exc.msg}", path=path, line=line) from None
+            text_ = str(exc)
+            found = re.search(r"\(at line (\d+), column \d+\)", text_)
+            line = int(found.group(1)) if found else None
+            message = text_[: found.start()].strip() if found else text_
+            raise HeadAtlasError(f"invalid TOML: {message}", path=path, line=line) from None
         for key, value in values.items():
             if isinstance(value, dict):
                 raise HeadAtlasError(f"'{key}' must be a plain key, not a table", path=path)

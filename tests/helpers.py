@@ -114,3 +114,28 @@ John said the king was old. Mary made a new book in London.
 The woman went to Paris. She said the city was big. They saw one tree, two trees and three cars.
 The man goes to the house at night. He has a small car.
 """
+
+
+def make_batch(maps, roles, word_ids=None):
+    """Pad hand-made maps into an AttentionBatch.
+
+    ``maps``: list of tensors [L, H, n, n]; ``roles``: list of role lists (generator.model.roles).
+    """
+    from generator.model.batch import AttentionBatch
+
+    b, n_max = len(maps), max(m.shape[-1] for m in maps)
+    layers, heads = maps[0].shape[:2]
+    att = torch.zeros(b, layers, heads, n_max, n_max)
+    role_t = torch.zeros(b, n_max, dtype=torch.int8)
+    words = torch.full((b, n_max), -1, dtype=torch.long)
+    lengths = []
+    for k, (m, r) in enumerate(zip(maps, roles, strict=True)):
+        n = m.shape[-1]
+        att[k, :, :, :n, :n] = m
+        role_t[k, :n] = torch.tensor(r, dtype=torch.int8)
+        if word_ids is not None:
+            words[k, :n] = torch.tensor(word_ids[k])
+        lengths.append(n)
+    return AttentionBatch(attentions=att, input_ids=torch.zeros(b, n_max, dtype=torch.long),
+                          roles=role_t, word_ids=words, lengths=torch.tensor(lengths),
+                          index=torch.arange(b))
