@@ -166,7 +166,18 @@ def load_config(path: Path | None, overrides: dict[str, Any]) -> BuildConfig:
     config = replace(base, **set_flags)
     if config.text is not None and config.segments is not None:
         raise HeadAtlasError("give either --text or --segments, not both", path="command line")
+    check_input_files(config)
     return config
+
+
+def check_input_files(config: BuildConfig) -> None:
+    """Fail fast, before the model loads, when an input file is missing or not a file."""
+    given = [config.text, config.segments, config.coref, *config.treebank]
+    for path in (p for p in given if p is not None):
+        if not path.exists():
+            raise HeadAtlasError("file not found", path=path)
+        if not path.is_file():
+            raise HeadAtlasError("is a folder, expected a file", path=path)
 
 
 def config_as_dict(config: BuildConfig) -> dict[str, Any]:

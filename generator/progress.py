@@ -21,6 +21,11 @@ T = TypeVar("T")
 console = Console(stderr=True)
 
 
+def say(message: str) -> None:
+    """A plain status line on stderr (no markup, no wrapping)."""
+    console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
 def track(items: Iterable[T], total: int | None, description: str) -> Iterator[T]:
     """Yield ``items`` while drawing a progress bar on stderr."""
     progress = Progress(
@@ -40,4 +45,4 @@ def track(items: Iterable[T], total: int | None, description: str) -> Iterator[T
             yield item
             progress.advance(task)
     if not sys.stderr.isatty():
-        console.print(f"{description}: done ({total} steps)")
+        say(f"{description}: done ({total} steps)")

@@ -9,7 +9,7 @@ import typer
 
 from generator.config import load_config
 from generator.pipeline import build_results
-from generator.progress import console
+from generator.progress import say
 from generator.timings import Timings
 
 
@@ -65,15 +65,15 @@ def build(
     timings = Timings()
     written = build_results(cfg, timings)
     report_timings(timings)
-    for name, path in written.items():
-        console.print(f"wrote {path}" if name else "")
+    for path in written.values():
+        say(f"wrote {path}")
 
 
 def report_timings(timings: Timings) -> None:
     """Print each stage's seconds and the build's ratio to the bare model forward pass."""
     forward = timings.stages.get("model forward", 0.0)
     for name, seconds in timings.stages.items():
-        console.print(f"  {name:<28} {seconds:8.1f} s")
-    console.print(f"  {'total':<28} {timings.total:8.1f} s")
+        say(f"  {name:<28} {seconds:8.1f} s")
+    say(f"  {'total':<28} {timings.total:8.1f} s")
     if forward > 0:
-        console.print(f"  build / bare forward pass: {timings.total / forward:.2f}x")
+        say(f"  build / bare forward pass: {timings.total / forward:.2f}x")

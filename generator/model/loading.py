@@ -113,6 +113,9 @@ def load_model(
 ) -> LoadedModel:
     """Load tokenizer and model; raise a one-line HeadAtlasError for anything the user can fix."""
     from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     where = "--model"
     source = default_model_path() if name == DEFAULT_MODEL else name

@@ -1,0 +1,116 @@
+"""End to end on a tiny random model: CLI build, results schema, independent check, cache."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from transformers import AutoModel, AutoTokenizer
+
+from generator.cli.main import main
+from tests.helpers import SAMPLE_TEXT
+from tests.reference import corpus_statistics
+
+METRICS = ("self", "next", "prev", "cls", "sep", "punct", "sep_sep", "rest_sep", "entropy",
+           "cls_entropy")
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    f = tmp_path / "corpus.txt"
+    f.write_text(SAMPLE_TEXT * 3)
+    return f
+
+
+def build(model_dir, corpus, out, *extra):
+    return main(["build", "--model", str(model_dir), "--text", str(corpus), "--out", str(out),
+                 "--max-len", "24", "--batch-size", "3", "--no-site", *extra])
+
+
+def test_build_writes_documented_results(tiny_bert, corpus, tmp_path):
+    out = tmp_path / "out"
+    assert build(tiny_bert, corpus, out) == 0
+    general = json.loads((out / "results" / "general.json").read_text())
+    assert general["schema"] == 1
+    assert general["model"]["num_layers"] == 2 and general["model"]["num_heads"] == 4
+    assert set(METRICS) <= set(general["metrics"])
+    for name in METRICS:
+        grid = general["metrics"][name]
+        assert len(grid) == 2 and all(len(row) == 4 for row in grid)
+        assert general["layer_means"][name] == pytest.approx([sum(r) / 4 for r in grid],
+                                                             abs=1e-5)
+    assert general["corpus"]["segments"] > 3 and general["corpus"]["tokens"] > 0
+    manifest = json.loads((out / "results" / "manifest.json").read_text())
+    assert manifest["seed"] == 0 and manifest["packages"]["torch"]
+    assert str(corpus) in manifest["inputs"]
+
+
+def test_metrics_match_independent_computation(tiny_bert, tmp_path):
+    """Pre-built segments through the CLI vs. plain loops over unbatched model outputs."""
+    tok = AutoTokenizer.from_pretrained(tiny_bert)
+    texts = [("the cat saw the dog .", "she said , the king was old ."),
+             ("john went to london .", "it was big , and new ."),
+             ("a man .", "the woman saw one car , two cars and three trees in the city .")]
+    segments = []
+    for a, b in texts:
+        tokens = ["[CLS]", *tok.tokenize(a), "[SEP]", *tok.tokenize(b), "[SEP]"]
+        segments.append({"tokens": tokens})
+    f = tmp_path / "segments.json"
+    f.write_text(json.dumps(segments))
+    out = tmp_path / "out"
+    assert main(["build", "--model", str(tiny_bert), "--segments", str(f), "--out", str(out),
+                 "--batch-size", "2", "--no-site"]) == 0
+    general = json.loads((out / "results" / "general.json").read_text())
+    model = AutoModel.from_pretrained(tiny_bert, attn_implementation="eager").eval()
+    pairs = []
+    for s in segments:
+        ids = tok.convert_tokens_to_ids(s["tokens"])
+        first_sep = s["tokens"].index("[SEP]")
+        pairs.append((ids, [0] * (first_sep + 1) + [1] * (len(ids) - first_sep - 1)))
+    expected = corpus_statistics(model, tok, pairs)
+    for name in METRICS:
+        np.testing.assert_allclose(np.array(general["metrics"][name]), expected[name],
+                                   atol=1e-5, err_msg=name)
+
+
+def test_cache_is_reused_and_results_are_byte_identical(tiny_bert, corpus, tmp_path,
+                                                        monkeypatch):
+    out = tmp_path / "out"
+    assert build(tiny_bert, corpus, out) == 0
+    first = (out / "results" / "general.json").read_bytes()
+    entries = list((out / ".headatlas-cache" / "attention").iterdir())
+    assert len(entries) == 1 and (entries[0] / "meta.json").is_file()
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model ran although the cache was complete")
+
+    monkeypatch.setattr("generator.model.extraction.run_batch", no_model)
+    assert build(tiny_bert, corpus, out) == 0
+    assert (out / "results" / "general.json").read_bytes() == first
+
+
+def test_interrupted_extraction_leaves_no_cache_entry(tiny_bert, corpus, tmp_path):
+    from generator.config import BuildConfig
+    from generator.corpus.general import prepare_general
+    from generator.model.cache import AttentionCache
+    from generator.model.extraction import extract
+    from generator.model.loading import load_model
+
+    config = BuildConfig(model=str(tiny_bert), text=corpus, max_len=24)
+    lm = load_model(config.model)
+    stream = prepare_general(config, lm)
+    cache = AttentionCache(tmp_path / "cache", "key")
+    batches = extract(lm, stream.segments, batch_size=2, cache=cache)
+    next(batches)
+    batches.close()  # the consumer stops early, as on Ctrl-C
+    assert not cache.complete
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_seed_changes_segments(tiny_bert, corpus, tmp_path):
+    build(tiny_bert, corpus, tmp_path / "a", "--seed", "1", "--max-segments", "3")
+    build(tiny_bert, corpus, tmp_path / "b", "--seed", "2", "--max-segments", "3")
+    a = json.loads((tmp_path / "a" / "results" / "general.json").read_text())
+    b = json.loads((tmp_path / "b" / "results" / "general.json").read_text())
+    assert a["metrics"] != b["metrics"]
