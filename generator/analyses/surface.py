@@ -46,7 +46,9 @@ class SurfaceStats(Accumulator):
             "sep": to_columns(sep) / n,
             "punct": to_columns(batch.is_punct.to(a.dtype)) / n,
         }
-        to_sep = (a * sep[:, None, None, None, :]).sum(-1)  # [B, L, H, N] per row
+        # attention from each row to [SEP] columns, as one batched matrix-vector product
+        to_sep = torch.bmm(a.reshape(a.shape[0], -1, a.shape[-1]), sep[:, :, None])
+        to_sep = to_sep.view(a.shape[:-1])  # [B, L, H, N]
         n_sep = sep.sum(-1)[:, None, None]
         n_rest = n - n_sep
         per_segment["sep_sep"] = (to_sep * sep[:, None, None, :]).sum(-1) / n_sep.clamp(min=1)
