@@ -10,6 +10,7 @@ import typer
 from generator.config import load_config
 from generator.pipeline import build_results
 from generator.progress import say
+from generator.results import write_json
 from generator.timings import Timings
 
 
@@ -65,8 +66,15 @@ def build(
     timings = Timings()
     written = build_results(cfg, timings)
     report_timings(timings)
+    write_timings(cfg.out / "timings.json", timings)
     for path in written.values():
         say(f"wrote {path}")
+
+
+def write_timings(path: Path, timings: Timings) -> None:
+    """Seconds per stage, for the benchmark; kept out of results/ (it differs run to run)."""
+    write_json(path, {"stages": {k: round(v, 3) for k, v in timings.stages.items()},
+                      "total": round(timings.total, 3)})
 
 
 def report_timings(timings: Timings) -> None:

@@ -1,0 +1,168 @@
+"""Benchmark: the full headatlas build against the bare forward pass, in one run.
+
+For each model and corpus size it runs, in fresh subprocesses on the same segments, batch size
+and threads: (1) the bare forward pass with attentions, (2) the full ``headatlas build`` (every
+analysis that has landed, rendering, MkDocs build). It prints each stage's time, the peak RSS of
+each process, and the ratio build / forward. Absolute seconds depend on the machine; the ratios
+are the figures to compare.
+
+    python benchmarks/bench.py                         # default + BERT-base-sized, 500/1000/2000
+    python benchmarks/bench.py --models default --segments 200 --no-site
+    python benchmarks/bench.py --treebank ../shared/corpora/ud-english-ewt/en_ewt-ud-dev.conllu \\
+        --coref ../shared/corpora/ud-english-gum/en_gum-ud-dev.conllu
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FORWARD_SCRIPT = r"""
+import json, sys, time, torch
+from generator.config import BuildConfig
+from generator.corpus.general import prepare_general
+from generator.model.extraction import plan_batches
+from generator.model.loading import load_model
+args = json.loads(sys.argv[1])
+torch.set_num_threads(args["threads"])
+config = BuildConfig(model=args["model"], max_segments=args["segments"], device=args["device"],
+                     precision=args["precision"])
+lm = load_model(config.model, device=config.device, precision=config.precision)
+segments = prepare_general(config, lm).segments
+pad = lm.tokenizer.pad_token_id or 0
+batches = []
+for idx in plan_batches(segments, args["batch_size"]):
+    chosen = [segments[i] for i in idx]
+    n = max(len(s) for s in chosen)
+    ids = torch.full((len(chosen), n), pad)
+    mask = torch.zeros((len(chosen), n), dtype=torch.long)
+    types = torch.zeros((len(chosen), n), dtype=torch.long)
+    for r, s in enumerate(chosen):
+        ids[r, :len(s)] = torch.tensor(s.input_ids)
+        types[r, :len(s)] = torch.tensor(s.token_type_ids)
+        mask[r, :len(s)] = 1
+    inputs = {"input_ids": ids, "attention_mask": mask}
+    if lm.uses_token_types:
+        inputs["token_type_ids"] = types
+    batches.append({k: v.to(lm.device) for k, v in inputs.items()})
+start = time.perf_counter()
+with torch.inference_mode():
+    for inputs in batches:
+        out = lm.model(**inputs, output_attentions=True)
+        torch.stack(out.attentions, 1).float().cpu()
+if config.device == "cuda":
+    torch.cuda.synchronize()
+print(json.dumps({"forward": time.perf_counter() - start, "segments": len(segments)}))
+"""
+
+
+def bert_base_sized(folder: Path) -> Path:
+    """A BERT-base-sized model (12 x 12 heads, hidden 768) with random weights and the default
+    model's tokenizer, saved to ``folder``."""
+    if (folder / "config.json").exists():
+        return folder
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from generator.model.loading import default_model_path
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(default_model_path())
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=768, num_hidden_layers=12,
+                        num_attention_heads=12, intermediate_size=3072)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """Run ``cmd``; return its stdout, wall seconds and peak RSS in GB (that process alone)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env, cwd=ROOT, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}")
+    return out, time.perf_counter() - start, usage.ru_maxrss / 1024 / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", default="default,bert-base",
+                        help="comma list: default, bert-base, or any model id/folder")
+    parser.add_argument("--segments", default="500,1000,2000")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--precision", default="float32")
+    parser.add_argument("--no-site", action="store_true", help="skip rendering and MkDocs")
+    parser.add_argument("--treebank", action="append", default=[])
+    parser.add_argument("--coref", default=None)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    parser.add_argument("--extra", default="", help="extra flags for headatlas build")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(ROOT)}
+    rows = []
+    for model in args.models.split(","):
+        model_arg = str(bert_base_sized(args.out / "bert-base-sized")) if model == "bert-base" \
+            else model
+        for n in (int(x) for x in args.segments.split(",")):
+            spec = {"model": model_arg, "segments": n, "batch_size": args.batch_size,
+                    "threads": args.threads, "device": args.device,
+                    "precision": args.precision}
+            out, _, fwd_rss = run_measured(
+                [sys.executable, "-c", FORWARD_SCRIPT, json.dumps(spec)], env)
+            forward = json.loads(out.strip().splitlines()[-1])["forward"]
+            with tempfile.TemporaryDirectory(dir=args.out) as tmp:
+                cmd = [sys.executable, "-m", "generator.cli.main", "build", "--model", model_arg,
+                       "--max-segments", str(n), "--batch-size", str(args.batch_size),
+                       "--device", args.device, "--precision", args.precision, "--out", tmp]
+                cmd += ["--no-site"] if args.no_site else []
+                cmd += [x for t in args.treebank for x in ("--treebank", t)]
+                cmd += ["--coref", args.coref] if args.coref else []
+                cmd += args.extra.split() if args.extra else []
+                _, wall, build_rss = run_measured(cmd, env)
+                stages = json.loads((Path(tmp) / "timings.json").read_text())["stages"]
+            rows.append({"model": model, "segments": n, "forward": forward, "build": wall,
+                         "ratio": wall / forward, "rss_forward": fwd_rss, "rss_build": build_rss,
+                         "stages": stages})
+            print_row(rows[-1])
+    print_table(rows)
+    (args.out / "results.json").write_text(json.dumps(rows, indent=1))
+
+
+def print_row(r: dict) -> None:
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
+    print(f"{r['model']} x {r['segments']}: stages (s): {stages}", flush=True)
+
+
+def print_table(rows: list[dict]) -> None:
+    print()
+    print(f"{'model':<12} {'segments':>8} {'forward s':>10} {'build s':>9} {'build/fwd':>9} "
+          f"{'RSS fwd GB':>10} {'RSS build GB':>12}")
+    for r in rows:
+        print(f"{r['model']:<12} {r['segments']:>8} {r['forward']:>10.1f} {r['build']:>9.1f} "
+              f"{r['ratio']:>9.2f} {r['rss_forward']:>10.2f} {r['rss_build']:>12.2f}")
+    by_model: dict[str, list[dict]] = {}
+    for r in rows:
+        by_model.setdefault(r["model"], []).append(r)
+    for model, rs in by_model.items():
+        if len(rs) >= 2:
+            a, b = rs[-2], rs[-1]
+            print(f"{model}: {a['segments']} -> {b['segments']} segments: build time x"
+                  f"{b['build'] / a['build']:.2f} (segments x{b['segments'] / a['segments']:.2f}),"
+                  f" peak RSS {100 * (b['rss_build'] / a['rss_build'] - 1):+.0f}%")
+
+
+if __name__ == "__main__":
+    main()
