@@ -14,6 +14,7 @@ from generator.model.cache import AttentionCache, cache_key
 from generator.model.extraction import extract
 from generator.model.loading import LoadedModel, load_model
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
+from generator.swap import recover, staging_path, swap_in
 from generator.timings import Timings
 
 
@@ -82,7 +83,8 @@ def build_results(config: BuildConfig, timings: Timings) -> dict[str, Path]:
     documents["manifest"] = {
         "schema": SCHEMA,
         "model": lm.describe(),
-        "settings": config_as_dict(config),
+        "settings": {k: v for k, v in config_as_dict(config).items()
+                     if k not in ("out", "cache", "cache_dir", "site")},
         "seed": config.seed,
         "inputs": inputs,
         "packages": package_versions(),
@@ -90,10 +92,17 @@ def build_results(config: BuildConfig, timings: Timings) -> dict[str, Path]:
         else "segment B = 1",
         "results": sorted(documents),
     }
-    written = {}
     with timings.stage("write results"):
-        for name, doc in documents.items():
-            path = config.results_dir / f"{name}.json"
-            write_json(path, doc)
-            written[name] = path
-    return written
+        return write_results(documents, config.results_dir)
+
+
+def write_results(documents: dict[str, dict[str, Any]], results_dir: Path) -> dict[str, Path]:
+    """Write every document into a staging folder and swap it in whole: a build killed at any
+    point leaves the previous results untouched (never a mix of old and new files)."""
+    recover(results_dir)
+    staging = staging_path(results_dir)
+    staging.mkdir(parents=True)
+    for name, doc in documents.items():
+        write_json(staging / f"{name}.json", doc)
+    swap_in(staging, results_dir)
+    return {name: results_dir / f"{name}.json" for name in documents}
