@@ -25,7 +25,7 @@ from generator.analyses.antecedents import (
 from generator.analyses.base import Accumulator, AnalysisContext, grid
 from generator.corpus.coref_stream import CorefData
 from generator.model.batch import AttentionBatch
-from generator.wordlevel import to_word_level
+from generator.wordlevel import word_units
 
 BOOTSTRAP_SAMPLES = 1000
 CONFIDENCE = 0.95
@@ -33,13 +33,32 @@ _KEY_STRIDE = 4096  # example key = window index * stride + mention index (menti
 _NO_EXAMPLE = torch.iinfo(torch.int64).max
 
 
-def head_predictions(word_map: torch.Tensor, query: int, candidates: list[int]) -> torch.Tensor:
-    """Per head, the candidate (an entry of ``candidates``) that row ``query`` attends to most.
+def word_rows(
+    attention: torch.Tensor, word_ids: list[int], rows: str, words: list[int]
+) -> tuple[torch.Tensor, list[int]]:
+    """Rows of the word-level map (``generator.wordlevel.to_word_level``) for ``words`` only.
 
-    ``word_map`` is [L, H, m, m]; ties go to the earliest candidate (argmax keeps the first).
+    Returns ([L, H, len(words), units], the unit of each word). Scoring needs only the rows of
+    the scored mentions' head words, so the full map is never built.
     """
-    scores = word_map[:, :, query][:, :, candidates]  # [L, H, C]
-    return torch.tensor(candidates)[scores.argmax(-1)]
+    units, membership = word_units(word_ids)
+    unit_of = units.word_positions()
+    picked = [unit_of[w] for w in words]
+    membership = membership.to(attention.dtype)
+    if rows == "mean":
+        pick = membership[picked] / membership[picked].sum(1, keepdim=True)
+    elif rows == "first":
+        pick = torch.zeros(len(picked), membership.shape[1], dtype=attention.dtype)
+        pick[torch.arange(len(picked)), torch.tensor([units.first_token[u] for u in picked])] = 1
+    else:
+        raise ValueError(f"rows must be 'mean' or 'first', got {rows!r}")
+    return pick @ attention @ membership.T, unit_of
+
+
+def head_predictions(row: torch.Tensor, candidates: list[int]) -> torch.Tensor:
+    """Per head, the candidate (an entry of ``candidates``) that ``row`` [L, H, units] attends
+    to most; ties go to the earliest candidate (argmax keeps the first)."""
+    return torch.tensor(candidates)[row[:, :, candidates].argmax(-1)]
 
 
 def bootstrap_interval(correct: np.ndarray, total: np.ndarray, draws: np.ndarray) -> list | None:
@@ -100,14 +119,14 @@ class CorefHeads(Accumulator):
             if not anaphors:
                 continue
             n = int(batch.lengths[b])
-            word_map, units = to_word_level(batch.attentions[b, :, :, :n, :n],
-                                            batch.word_ids[b, :n].tolist(), rows)
-            unit_of = units.word_positions()
-            for a in anaphors:
+            queries = [window.mentions[a.mention].head for a in anaphors]
+            rows_of, unit_of = word_rows(batch.attentions[b, :, :, :n, :n],
+                                         batch.word_ids[b, :n].tolist(), rows, queries)
+            for q, a in enumerate(anaphors):
                 mention = window.mentions[a.mention]
                 t = TYPES.index(mention_type(window.xpos[mention.head]))
                 cols = [unit_of[w] for w in a.candidates]
-                picked_units = head_predictions(word_map, unit_of[mention.head], cols)
+                picked_units = head_predictions(rows_of[:, :, q], cols)
                 gold_units = torch.tensor([unit_of[w] for w in sorted(a.gold)])
                 correct = torch.isin(picked_units, gold_units)
                 self.head_correct[window.doc, t] += correct.float()
@@ -117,7 +136,7 @@ class CorefHeads(Accumulator):
                     self.baseline_correct[window.doc, t, k] += float(predicted in a.gold)
                 if TYPES[t] == "pronoun" and len(a.candidates) >= 2:
                     self._keep_example(index * _KEY_STRIDE + a.mention, correct,
-                                       word_map[:, :, unit_of[mention.head]][:, :, cols])
+                                       rows_of[:, :, q][:, :, cols])
 
     def _keep_example(self, key: int, correct: torch.Tensor, weights: torch.Tensor) -> None:
         better = correct & (key < self.example_key)

@@ -27,10 +27,9 @@ from generator.corpus.mentions import (
 from generator.errors import HeadAtlasError
 
 _ID = r"[^()\[\]\-\s|]+"
-_PART = r"\[(\d+)/(\d+)\]"
 _BRACKET = re.compile(
-    rf"\((?P<open>{_ID})(?:{_PART})?(?P<attrs>-[^()]*)?(?P<single>\))?"
-    rf"|(?P<close>{_ID})(?:{_PART})?\)"
+    rf"\((?P<open>{_ID})(?:\[(?P<ok>\d+)/(?P<on>\d+)\])?(?P<attrs>-[^()]*)?(?P<single>\))?"
+    rf"|(?P<close>{_ID})(?:\[(?P<ck>\d+)/(?P<cn>\d+)\])?\)"
 )
 
 
@@ -64,11 +63,11 @@ def parse_entity(value: str, *, path: str | Path = "", line: int | None = None) 
             raise HeadAtlasError(f"cannot read Entity= value {value!r} at character {pos + 1}",
                                  path=path, line=line)
         if m.group("open") is not None:
-            part = (int(m.group(2)), int(m.group(3))) if m.group(2) else None
+            part = (int(m["ok"]), int(m["on"])) if m["ok"] else None
             out.append(Bracket(m.group("open"), True, m.group("single") is not None, part,
                                (m.group("attrs") or "")[1:]))
         else:
-            part = (int(m.group(5)), int(m.group(6))) if m.group(5) else None
+            part = (int(m["ck"]), int(m["cn"])) if m["ck"] else None
             out.append(Bracket(m.group("close"), False, True, part))
         pos = m.end()
     return out
