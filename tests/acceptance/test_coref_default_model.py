@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not GUM_DEV.exists(), reason="shared corpora not present")]
 
 
-DOCUMENTS = 10
+DOCUMENTS = 8
 """The first documents of GUM dev only, to keep the test's two forward passes short."""
 
 
