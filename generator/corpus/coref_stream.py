@@ -13,6 +13,7 @@ from generator.corpus.coref_windows import CorefWindow, build_windows
 from generator.corpus.entities import read_entity_conllu
 from generator.corpus.mentions import CorefCorpus
 from generator.corpus.words import encode_words
+from generator.errors import HeadAtlasError
 from generator.model.loading import LoadedModel
 from generator.results import file_digest
 from generator.streams import StreamInput
@@ -30,8 +31,13 @@ class CorefData:
 def read_coref(path: Path, spacy_model: str) -> CorefCorpus:
     """Read CoNLL-2012 (``#begin document``) or CoNLL-U with Entity=, by the file's content."""
     if is_conll2012(path):
-        return read_conll2012(path, spacy_parser(spacy_model))
-    return read_entity_conllu(path)
+        corpus = read_conll2012(path, spacy_parser(spacy_model))
+    else:
+        corpus = read_entity_conllu(path)
+    if corpus.mention_count == 0:
+        what = "coreference column" if corpus.format == "conll2012" else "Entity= in MISC"
+        raise HeadAtlasError(f"no coreference mentions found (no {what})", path=path)
+    return corpus
 
 
 def corpus_summary(corpus: CorefCorpus) -> dict[str, Any]:
