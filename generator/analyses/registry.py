@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.analyses.base import Accumulator
+from generator.analyses.coref import CorefHeads
 from generator.analyses.entropy import AttentionEntropy
 from generator.analyses.surface import SurfaceStats, add_layer_means
+from generator.corpus.coref_stream import prepare_coref
 from generator.corpus.general import prepare_general
 from generator.streams import Preparer
 
@@ -33,11 +35,13 @@ class AnalysisSpec:
 
 STREAMS: dict[str, Preparer] = {
     "general": prepare_general,
+    "coref": prepare_coref,
 }
 
 ANALYSES: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(SurfaceStats, stream="general", results_file="general"),
     AnalysisSpec(AttentionEntropy, stream="general", results_file="general"),
+    AnalysisSpec(CorefHeads, stream="coref", results_file="coref"),
 )
 
 PostProcessor = Callable[[dict[str, dict[str, Any]]], None]
