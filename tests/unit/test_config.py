@@ -14,10 +14,18 @@ def test_defaults():
 
 def test_toml_then_flags(tmp_path):
     f = tmp_path / "c.toml"
-    f.write_text('max-segments = 50\nseed = 3\ntreebank = ["a.conllu", "b.conllu"]\n')
+    a, b = tmp_path / "a.conllu", tmp_path / "b.conllu"
+    a.write_text("")
+    b.write_text("")
+    f.write_text(f'max-segments = 50\nseed = 3\ntreebank = ["{a}", "{b}"]\n')
     c = load_config(f, {"seed": 7})
     assert c.max_segments == 50 and c.seed == 7
-    assert c.treebank == (Path("a.conllu"), Path("b.conllu"))
+    assert c.treebank == (a, b)
+
+
+def test_missing_input_fails_before_the_model_loads(tmp_path):
+    with pytest.raises(HeadAtlasError, match=r"nope.conllu: file not found"):
+        load_config(None, {"treebank": [str(tmp_path / "nope.conllu")]})
 
 
 def test_unknown_key_suggests(tmp_path):
