@@ -15,6 +15,7 @@ from typing import Any
 
 from generator.analyses.base import Accumulator
 from generator.analyses.entropy import AttentionEntropy
+from generator.analyses.examples import AttentionExamples
 from generator.analyses.surface import SurfaceStats, add_layer_means
 from generator.corpus.general import prepare_general
 from generator.streams import Preparer
@@ -38,6 +39,7 @@ STREAMS: dict[str, Preparer] = {
 ANALYSES: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(SurfaceStats, stream="general", results_file="general"),
     AnalysisSpec(AttentionEntropy, stream="general", results_file="general"),
+    AnalysisSpec(AttentionExamples, stream="general", results_file="examples"),
 )
 
 PostProcessor = Callable[[dict[str, dict[str, Any]]], None]
