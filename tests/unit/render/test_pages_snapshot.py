@@ -43,7 +43,7 @@ def test_expected_pages_and_navigation(fixture_data: SiteData, tmp_path: Path) -
     nav, writer = render_pages(fixture_data, tmp_path)
     pages = sorted(writer.charts_written)
     assert pages == sorted(["index.md", "analyses/general.md", "about.md", "layers/L0.md",
-                            "layers/L1.md"] + [f"heads/L{l}-H{h}.md" for l in range(2)
+                            "layers/L1.md"] + [f"heads/L{a}-H{h}.md" for a in range(2)
                                                for h in range(3)])
     assert nav[0] == {"Home": "index.md"}
     assert nav[1] == {"Analyses": [{"General statistics": "analyses/general.md"}]}
