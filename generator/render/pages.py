@@ -52,11 +52,20 @@ def make_environment(folder: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def chart_html(chart_id: str, spec: dict[str, Any]) -> str:
-    """An empty chart container plus the assignment script that hands its spec to init.js."""
-    return (f'<div class="ha-chart" id="{chart_id}"></div>\n'
-            f'<script>(window.__specs=window.__specs||{{}})["{chart_id}"]={script_json(spec)};'
-            f"window.__haRender&&window.__haRender();</script>")
+SPECS = "assets/headatlas/charts"
+"""Where each page's chart specs go (one script per page), under the docs folder."""
+
+
+def chart_div(chart_id: str) -> str:
+    """An empty chart container; init.js draws it from ``window.__specs[chart_id]``."""
+    return f'<div class="ha-chart" id="{chart_id}"></div>'
+
+
+def specs_script(specs: dict[str, dict[str, Any]]) -> str:
+    """The page's spec file: assignment statements (never JSON script tags, see STACK.md)."""
+    lines = [f'(window.__specs=window.__specs||{{}})["{chart_id}"]={script_json(spec)};'
+             for chart_id, spec in specs.items()]
+    return "\n".join(lines + ["window.__haRender&&window.__haRender();", ""])
 
 
 class PageWriter:
@@ -81,14 +90,24 @@ class PageWriter:
         def link(to_page: str) -> str:
             return names.link(page, to_page)
 
+        used: dict[str, dict[str, Any]] = {}
+
         def chart(name: str) -> str:
             if name not in charts:
                 raise KeyError(f"{template}: no chart named {name!r} (have {sorted(charts)})")
-            return chart_html("ha-" + name.replace(".", "-").replace("_", "-"), charts[name])
+            chart_id = "ha-" + name.replace(".", "-").replace("_", "-")
+            used[chart_id] = charts[name]
+            return chart_div(chart_id)
 
         text = self.env.get_template(template).render(
             data=self.data, page=page, link=link, chart=chart, has=self.data.has,
             partials=self.partials, **context)
+        if used:
+            script = f"{SPECS}/{page[: -len('.md')]}.js"
+            target = self.docs / script
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(specs_script(used), encoding="utf-8")
+            text += f'\n<script src="{names.link(page, script)}"></script>\n'
         path = self.docs / page
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

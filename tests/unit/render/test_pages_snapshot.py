@@ -19,16 +19,18 @@ UPDATE = os.environ.get("HEADATLAS_UPDATE_SNAPSHOTS") == "1"
 
 
 def _files(root: Path) -> dict[str, str]:
+    """Pages (*.md) and their chart spec scripts (*.js)."""
     return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(root.rglob("*.md"))}
+            for p in sorted(root.rglob("*")) if p.suffix in (".md", ".js")}
 
 
 def test_pages_match_snapshots(fixture_data: SiteData, tmp_path: Path) -> None:
     nav, _ = render_pages(fixture_data, tmp_path)
     rendered = _files(tmp_path)
     if UPDATE:
-        for old in SNAPSHOTS.rglob("*.md"):
-            old.unlink()
+        for old in SNAPSHOTS.rglob("*"):
+            if old.suffix in (".md", ".js"):
+                old.unlink()
         for name, text in rendered.items():
             (SNAPSHOTS / name).parent.mkdir(parents=True, exist_ok=True)
             (SNAPSHOTS / name).write_text(text, encoding="utf-8")
@@ -69,11 +71,17 @@ def test_head_page_links_to_its_layer_and_neighbours(fixture_data: SiteData,
 
 def test_corpus_text_is_escaped_on_the_pages(fixture_data: SiteData, tmp_path: Path) -> None:
     render_pages(fixture_data, tmp_path)
-    for path in tmp_path.rglob("*.md"):
-        text = path.read_text(encoding="utf-8")
-        assert "</script><b>" not in text
-        assert "<b>not bold</b>" not in text
-        assert "[x](http://evil" not in text
+    for path in tmp_path.rglob("*"):
+        if path.suffix in (".md", ".js"):
+            text = path.read_text(encoding="utf-8")
+            assert "</script><b>" not in text
+            assert "<b>not bold</b>" not in text
+            assert "[x](http://evil" not in text
     head = (tmp_path / "heads" / "L0-H0.md").read_text(encoding="utf-8")
-    assert "\\u003c/script\\u003e\\u003cb\\u003ex" in head  # inside the chart's JSON
     assert "&#60;i&#62;1&#60;/i&#62;" in head  # the example's source, as text
+    assert head.rstrip().endswith(
+        '<script src="../assets/headatlas/charts/heads/L0-H0.js"></script>')
+    specs = (tmp_path / "assets" / "headatlas" / "charts" / "heads" / "L0-H0.js").read_text(
+        encoding="utf-8")
+    assert "\\u003c/script\\u003e\\u003cb\\u003ex" in specs  # inside the chart's JSON
+    assert specs.count("(window.__specs=window.__specs||{})[") == 2
