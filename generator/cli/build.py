@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from generator.config import load_config
-from generator.pipeline import build_results
 from generator.progress import console
 from generator.timings import Timings
 
@@ -67,6 +66,8 @@ def build(
         "cache_dir": cache_dir, "trust_remote_code": trust_remote_code, "site": site,
         "site_url": site_url, "offline_site": offline_site,
     }
+    from generator.pipeline import build_results  # torch: only for the commands that need it
+
     cfg = load_config(config, {k: v for k, v in flags.items() if v is not None})
     timings = Timings()
     written = build_results(cfg, timings)
