@@ -246,7 +246,7 @@ def layer_example_maps(example: dict[str, Any], layer: int, page: str) -> dict[s
     heads = len(example["maps"][layer])
     for head in range(heads):
         cells += _rows(example["maps"][layer][head], {"h": head})
-    chart = _heatmap(labels, cell=4, axes=False).facet(
+    chart = _heatmap(labels, cell=5, axes=False).facet(
         facet=alt.Facet("h:O", title="head"), columns=6
     ).properties(title=f"Layer {layer}, every head on example 1 (rows: from, columns: to)")
     return to_spec(chart, {"cells": cells, "labels": labels})

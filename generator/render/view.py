@@ -123,7 +123,7 @@ class SiteData:
         """A few words for tables: the largest target and its share, and "broad" if so."""
         key, share = self.profile(layer, head)[0]
         broad = "broad; " if self.is_broad(layer, head) else ""
-        return f"{broad}{_target(key)} {share:.0%}"
+        return f"{broad}{METRIC_NAMES.get(key, 'other tokens')} {share:.0%}"
 
     def summary(self, layer: int, head: int) -> str:
         """One sentence saying what the head attends to (plain text, no corpus content)."""
