@@ -65,7 +65,8 @@ def render_site(out: Path, *, site_url: str | None = None, offline: bool = True,
             # A config a person can rebuild from by hand (paths relative to OUT).
             config = site_config(nav, Path(SITE_SRC), Path(folder), variant,  # type: ignore[arg-type]
                                  site_url=site_url, site_name=name)
-            yml = "mkdocs.yml" if variant == "http" else "mkdocs-offline.yml"
+            # Never "mkdocs.yml": with the default --out "." that is the project's own config.
+            yml = f"mkdocs-{folder}.yml"
             (out / yml).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         for _, folder in [("", SITE_SRC), *variants]:
             _swap(work / folder, out / folder, work)

@@ -37,7 +37,8 @@ def test_site_builds_strictly_in_both_variants(out: Path) -> None:
     offline = (out / "site-offline" / "heads" / "L0-H0.html").read_text(encoding="utf-8")
     assert "unpkg.com" not in offline and "iframe-worker-shim.js" in offline
     assert (out / "site-offline" / "search" / "search_index.js").is_file()
-    assert (out / "mkdocs.yml").is_file() and (out / "mkdocs-offline.yml").is_file()
+    assert (out / "mkdocs-site.yml").is_file() and (out / "mkdocs-site-offline.yml").is_file()
+    assert not (out / "mkdocs.yml").exists()
     assert not list(out.glob(".site-build-*"))
 
 
