@@ -54,6 +54,11 @@ class BuildConfig:
     trust_remote_code: bool = False
     site: bool = True
     """Render the pages and build the MkDocs site after the analyses."""
+    site_url: str | None = None
+    """Where the site will be served (MkDocs site_url; instant navigation needs it). Default:
+    http://127.0.0.1:8000/ (``headatlas serve``); for GitHub Pages https://USER.github.io/REPO/."""
+    offline_site: bool = True
+    """Also build OUT/site-offline, the variant that works from a plain folder (file://)."""
 
     @property
     def cache_root(self) -> Path:

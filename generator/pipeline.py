@@ -35,7 +35,7 @@ def run_stream(
     specs = analyses_for(stream)
     if not specs:
         return {}
-    context = AnalysisContext(lm.num_layers, lm.num_heads, config, data)
+    context = AnalysisContext(lm.num_layers, lm.num_heads, config, data, tokenizer=lm.tokenizer)
     accumulators = [spec.accumulator(context) for spec in specs]
     cache = None
     if config.cache:

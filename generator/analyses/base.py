@@ -31,6 +31,8 @@ class AnalysisContext:
     num_heads: int
     config: BuildConfig
     data: Any = None
+    tokenizer: Any = None
+    """The model's tokenizer, for analyses that keep token strings (e.g. example maps)."""
 
 
 class Accumulator:

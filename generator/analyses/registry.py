@@ -16,6 +16,7 @@ from typing import Any
 from generator.analyses.base import Accumulator
 from generator.analyses.coref import CorefHeads
 from generator.analyses.entropy import AttentionEntropy
+from generator.analyses.examples import AttentionExamples
 from generator.analyses.surface import SurfaceStats, add_layer_means
 from generator.corpus.coref_stream import prepare_coref
 from generator.corpus.general import prepare_general
@@ -41,6 +42,7 @@ STREAMS: dict[str, Preparer] = {
 ANALYSES: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(SurfaceStats, stream="general", results_file="general"),
     AnalysisSpec(AttentionEntropy, stream="general", results_file="general"),
+    AnalysisSpec(AttentionExamples, stream="general", results_file="examples"),
     AnalysisSpec(CorefHeads, stream="coref", results_file="coref"),
 )
 

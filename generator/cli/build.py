@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from generator.config import load_config
-from generator.pipeline import build_results
 from generator.progress import say
 from generator.results import write_json
 from generator.timings import Timings
@@ -52,6 +51,11 @@ def build(
     site: Annotated[bool | None, typer.Option("--site/--no-site",
                                               help="Render pages and build the site [on].")]
     = None,
+    site_url: Annotated[str | None, typer.Option(help="URL the site will be served at "
+                                                      "[http://127.0.0.1:8000/].")] = None,
+    offline_site: Annotated[bool | None, typer.Option(
+        "--offline-site/--no-offline-site",
+        help="Also build OUT/site-offline for file:// [on].")] = None,
 ) -> None:
     """Analyse a model's attention heads on a corpus and write results (and the site)."""
     flags: dict[str, Any] = {
@@ -61,14 +65,25 @@ def build(
         "device": device, "precision": precision, "token_types": token_types,
         "word_rows": word_rows, "min_relation_count": min_relation_count, "cache": cache,
         "cache_dir": cache_dir, "trust_remote_code": trust_remote_code, "site": site,
+        "site_url": site_url, "offline_site": offline_site,
     }
+    from generator.pipeline import build_results  # torch: only for the commands that need it
+
     cfg = load_config(config, {k: v for k, v in flags.items() if v is not None})
     timings = Timings()
     written = build_results(cfg, timings)
+    if cfg.site:
+        from generator.render.site import render_site
+
+        built = render_site(cfg.out, site_url=cfg.site_url, offline=cfg.offline_site,
+                            timings=timings)
     report_timings(timings)
     write_timings(cfg.out / "timings.json", timings)
     for path in written.values():
         say(f"wrote {path}")
+    if cfg.site:
+        say(f"wrote {built.pages} pages: {built.site}/index.html"
+            + (f" and {built.offline}/index.html (file://)" if built.offline else ""))
 
 
 def write_timings(path: Path, timings: Timings) -> None:

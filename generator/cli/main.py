@@ -7,6 +7,9 @@ import sys
 import typer
 
 from generator.cli.build import build
+from generator.cli.deploy import deploy
+from generator.cli.render import render
+from generator.cli.serve import serve
 from generator.errors import HeadAtlasError
 
 app = typer.Typer(
@@ -18,6 +21,9 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command()(build)
+app.command()(render)
+app.command()(serve)
+app.command()(deploy)
 
 
 @app.callback()

@@ -1,0 +1,1 @@
+"""The report site: results JSON -> Markdown pages (Jinja) -> MkDocs site, with Vega-Lite charts."""

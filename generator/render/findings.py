@@ -1,0 +1,88 @@
+"""The home page's main findings, written as sentences computed from the results.
+
+Each finding is plain Markdown built from numbers and head names only (no corpus text), so it
+needs no escaping. Findings whose inputs are missing are left out.
+"""
+
+from __future__ import annotations
+
+from generator.render.names import head_label, head_page, link
+from generator.render.view import SiteData
+
+PAPER_THRESHOLDS = {"next": 0.5, "prev": 0.5, "cls": 0.6, "sep": 0.6, "punct": 0.6}
+"""The paper's thresholds for calling a head a next/previous/[CLS]/[SEP]/punctuation head."""
+BROAD_ENTROPY = 3.8
+"""The paper's threshold (nats) for a broad head."""
+
+
+def _head_link(layer: int, head: int, page: str) -> str:
+    return f"[{head_label(layer, head)}]({link(page, head_page(layer, head))})"
+
+
+def _best(data: SiteData, metric: str) -> tuple[int, int, float]:
+    grid = data.metrics[metric]
+    layer, head = max(data.heads(), key=lambda lh: (grid[lh[0]][lh[1]], -lh[0], -lh[1]))
+    return layer, head, grid[layer][head]
+
+
+def _layer_means(data: SiteData, metric: str) -> list[float]:
+    return [sum(row) / len(row) for row in data.metrics[metric]]
+
+
+def findings(data: SiteData, page: str = "index.md") -> list[str]:
+    """Sentences about the model's heads, most telling first."""
+    out: list[str] = []
+    m = data.metrics
+    for metric, name in (("sep", "[SEP]"), ("cls", "[CLS]"), ("punct", '"." and ","')):
+        if metric not in m:
+            continue
+        means = _layer_means(data, metric)
+        top = max(range(len(means)), key=lambda i: (means[i], -i))
+        over_half = [i for i, v in enumerate(means) if v > 0.5]
+        sentence = (f"Attention to {name} peaks in layer {top}, where heads give it "
+                    f"{means[top]:.0%} of their attention on average")
+        if over_half:
+            sentence += (f"; it takes over half of all attention in layer"
+                         f"{'s' if len(over_half) > 1 else ''} "
+                         f"{', '.join(str(i) for i in over_half)}")
+        out.append(sentence + ".")
+    for metric, name in (("prev", "previous"), ("next", "next"), ("self", "same")):
+        if metric in m:
+            layer, head, value = _best(data, metric)
+            count = sum(1 for lh in data.heads() if m[metric][lh[0]][lh[1]] > 0.5)
+            out.append(f"The strongest {name}-token head is {_head_link(layer, head, page)}, "
+                       f"with {value:.0%} of its attention on the {name} token; "
+                       f"{count} head{'s' if count != 1 else ''} put over half there.")
+    if "entropy" in m:
+        layer, head, value = _best(data, "entropy")
+        broad = sum(1 for lh in data.heads() if m["entropy"][lh[0]][lh[1]] > BROAD_ENTROPY)
+        uniform = data.uniform_entropy()
+        tail = f" (uniform attention: {uniform:.2f} nats)" if uniform else ""
+        out.append(f"The broadest head is {_head_link(layer, head, page)}, with an entropy of "
+                   f"{value:.2f} nats{tail}; {broad} of {data.total_heads} heads exceed the "
+                   f"paper's {BROAD_ENTROPY} nats.")
+    if "cls_entropy" in m:
+        last = _layer_means(data, "cls_entropy")[-1]
+        out.append(f"In the last layer the [CLS] token's attention has an entropy of {last:.2f} "
+                   f"nats on average (the paper measured 3.89 for BERT-base).")
+    if "sep_sep" in m:
+        means = _layer_means(data, "sep_sep")
+        top = max(range(len(means)), key=lambda i: (means[i], -i))
+        out.append(f"[SEP] tokens attend to [SEP] most in layer {top} ({means[top]:.0%}).")
+    return out
+
+
+def behaviour_counts(data: SiteData) -> list[tuple[str, int]]:
+    """How many heads pass each of the paper's thresholds, for the home page table."""
+    m = data.metrics
+    names = {"next": "next token > 50%", "prev": "previous token > 50%",
+             "cls": "[CLS] > 60%", "sep": "[SEP] > 60%", "punct": '"." or "," > 60%'}
+    rows = []
+    for metric, threshold in PAPER_THRESHOLDS.items():
+        if metric in m:
+            rows.append((names[metric], sum(1 for lh in data.heads()
+                                            if m[metric][lh[0]][lh[1]] > threshold)))
+    if "entropy" in m:
+        rows.append((f"broad (entropy > {BROAD_ENTROPY} nats)",
+                     sum(1 for lh in data.heads() if m["entropy"][lh[0]][lh[1]] > BROAD_ENTROPY)))
+    return rows

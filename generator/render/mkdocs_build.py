@@ -1,0 +1,74 @@
+"""Turn the static mkdocs.yml into a build config and run ``mkdocs build --strict``.
+
+Two variants: ``http`` (instant navigation, for a web server) and ``offline`` (for ``file://``:
+no instant navigation, because Material's ``document$`` never fires there, the offline plugin for
+search, and the iframe-worker shim served from the site instead of a CDN).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+import generator
+from generator.errors import HeadAtlasError
+from generator.render.assets import ASSETS, SHIM
+
+Variant = Literal["http", "offline"]
+
+
+def static_config_path() -> Path:
+    """mkdocs.yml at the repository root."""
+    return Path(generator.__file__).resolve().parent.parent / "mkdocs.yml"
+
+
+def site_config(nav: list[Any], docs: Path, site: Path, variant: Variant, *,
+                site_url: str | None = None, site_name: str | None = None) -> dict[str, Any]:
+    """The static config with this build's navigation, folders and variant settings."""
+    config = yaml.safe_load(static_config_path().read_text(encoding="utf-8"))
+    config.update(docs_dir=str(docs), site_dir=str(site), nav=nav, strict=True)
+    if site_name:
+        config["site_name"] = site_name
+    if site_url:
+        config["site_url"] = site_url
+    if variant == "offline":
+        features = config["theme"].get("features", [])
+        config["theme"]["features"] = [f for f in features if not f.startswith("navigation.inst")]
+        config["plugins"] = [*config.get("plugins", []), "offline"]
+        config.setdefault("extra", {})["polyfills"] = [f"{ASSETS}/{SHIM}"]
+    return config
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def run_mkdocs(config: dict[str, Any], config_path: Path) -> None:
+    """Write ``config`` to ``config_path`` and build it strictly (warnings are errors)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    counter = _Counter()
+    log = logging.getLogger("mkdocs")
+    log.addHandler(counter)
+    try:
+        cfg = load_config(config_file=str(config_path), strict=True)
+        build(cfg)
+    except MkDocsException as exc:
+        raise HeadAtlasError(f"mkdocs build failed: {exc}; {'; '.join(counter.messages)}",
+                             path=config_path) from None
+    finally:
+        log.removeHandler(counter)
+    if counter.messages:
+        raise HeadAtlasError(f"mkdocs build --strict: {'; '.join(counter.messages)}",
+                             path=config_path)

@@ -1,0 +1,71 @@
+"""The one place chart builders are registered, per results file and per kind of page.
+
+A results file ``F`` (OUT/results/F.json) can contribute charts to its analysis page
+(``templates/pages/F.md.j2``), to every layer page (``templates/layer/F.md.j2``) and to every head
+page (``templates/head/F.md.j2``). Each builder returns ``{name: Vega-Lite spec}``; a template
+embeds one with ``{{ chart("name") }}``. Builders run only when F.json exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from generator.render import charts as C
+from generator.render.view import SiteData
+
+Spec = dict[str, Any]
+PageCharts = Callable[[SiteData, str], dict[str, Spec]]
+LayerCharts = Callable[[SiteData, int, str], dict[str, Spec]]
+HeadCharts = Callable[[SiteData, int, int, str], dict[str, Spec]]
+
+
+def general_page(data: SiteData, page: str) -> dict[str, Spec]:
+    uniform = data.uniform_entropy()
+    return {
+        "special": C.by_layer(data, ["cls", "sep", "punct"], page,
+                              title="Attention to special tokens and punctuation by layer",
+                              y_title="average share of attention"),
+        "sep_sep": C.by_layer(data, ["sep_sep", "rest_sep"], page,
+                              title="Attention to [SEP] from [SEP] and from other tokens",
+                              y_title="average share of attention"),
+        "offsets": C.by_layer(data, ["prev", "self", "next"], page,
+                              title="Attention to the previous, same and next token",
+                              y_title="average share of attention"),
+        "entropy": C.by_layer(data, ["entropy"], page, title="Attention entropy by layer",
+                              y_title="entropy (nats)", reference=uniform,
+                              reference_label="uniform attention"),
+        "cls_entropy": C.by_layer(data, ["cls_entropy"], page,
+                                  title="Entropy of the [CLS] token's attention by layer",
+                                  y_title="entropy (nats)", reference=uniform,
+                                  reference_label="uniform attention"),
+    }
+
+
+def home_page(data: SiteData, page: str) -> dict[str, Spec]:
+    return {"overview": C.overview_map(data, page)}
+
+
+def general_layer(data: SiteData, layer: int, page: str) -> dict[str, Spec]:
+    return {"profiles": C.layer_profiles(data, layer, page)}
+
+
+def examples_layer(data: SiteData, layer: int, page: str) -> dict[str, Spec]:
+    examples = data.get("examples").get("examples", [])
+    return {"example_maps": C.layer_example_maps(examples[0], layer, page)} if examples else {}
+
+
+def general_head(data: SiteData, layer: int, head: int, page: str) -> dict[str, Spec]:
+    return {"profile": C.head_profile(data, layer, head)}
+
+
+def examples_head(data: SiteData, layer: int, head: int, page: str) -> dict[str, Spec]:
+    examples = data.get("examples").get("examples", [])
+    return {f"example_{k}": C.example_map(ex, layer, head, f"Example {k + 1}")
+            for k, ex in enumerate(examples)}
+
+
+HOME_CHARTS: tuple[PageCharts, ...] = (home_page,)
+ANALYSIS_CHARTS: dict[str, PageCharts] = {"general": general_page}
+LAYER_CHARTS: dict[str, LayerCharts] = {"general": general_layer, "examples": examples_layer}
+HEAD_CHARTS: dict[str, HeadCharts] = {"general": general_head, "examples": examples_head}

@@ -1,0 +1,79 @@
+"""Build the whole site from OUT/results: pages, assets, MkDocs (HTTP and file:// variants).
+
+Everything is built in a temporary folder inside OUT and swapped in only when every step worked,
+so a failed build leaves the previous OUT/site_src, OUT/site and OUT/site-offline untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.render.assets import write_assets
+from generator.render.mkdocs_build import run_mkdocs, site_config
+from generator.render.pages import render_pages
+from generator.render.view import load_site_data
+from generator.timings import Timings
+
+SITE_SRC, SITE, SITE_OFFLINE = "site_src", "site", "site-offline"
+
+
+@dataclass(frozen=True)
+class SiteBuild:
+    docs: Path
+    site: Path
+    offline: Path | None
+    pages: int
+    charts: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict, repr=False)
+    """Every page's charts by name (for exporting them as files)."""
+
+
+def _swap(new: Path, final: Path, trash: Path) -> None:
+    if final.exists():
+        os.replace(final, trash / f"old-{final.name}")
+    os.replace(new, final)
+
+
+def render_site(out: Path, *, site_url: str | None = None, offline: bool = True,
+                timings: Timings | None = None) -> SiteBuild:
+    """Render OUT/results into OUT/site_src and build OUT/site (and OUT/site-offline)."""
+    timings = timings or Timings()
+    data = load_site_data(out / "results")
+    work = out / f".site-build-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        docs = work / SITE_SRC
+        with timings.stage("render pages"):
+            nav, writer = render_pages(data, docs)
+            write_assets(docs)
+        name = f"headatlas: {data.model_name}"
+        variants: list[tuple[str, str]] = [("http", SITE)]
+        if offline:
+            variants.append(("offline", SITE_OFFLINE))
+        for variant, folder in variants:
+            with timings.stage(f"mkdocs build ({variant})"):
+                config = site_config(nav, docs, work / folder, variant,  # type: ignore[arg-type]
+                                     site_url=site_url, site_name=name)
+                run_mkdocs(config, work / f"mkdocs-{variant}.yml")
+        for variant, folder in variants:
+            # A config a person can rebuild from by hand (paths relative to OUT).
+            config = site_config(nav, Path(SITE_SRC), Path(folder), variant,  # type: ignore[arg-type]
+                                 site_url=site_url, site_name=name)
+            # Never "mkdocs.yml": with the default --out "." that is the project's own config.
+            yml = f"mkdocs-{folder}.yml"
+            (out / yml).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        for _, folder in [("", SITE_SRC), *variants]:
+            _swap(work / folder, out / folder, work)
+        if not offline and (out / SITE_OFFLINE).exists():
+            _swap(out / SITE_OFFLINE, work / "stale-offline", work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return SiteBuild(docs=out / SITE_SRC, site=out / SITE,
+                     offline=out / SITE_OFFLINE if offline else None,
+                     pages=len(writer.charts_written), charts=writer.charts_written)

@@ -1,0 +1,172 @@
+"""A built site in a real browser (Debian's chromium through playwright), over HTTP and file://.
+
+Every chart container must hold a drawn chart (svg or canvas), no request may leave the machine,
+hostile corpus text must show as text, and charts must survive instant navigation. Screenshots
+are saved under the test's tmp folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from generator.render.site import render_site
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "results"
+PAGES = ("index.html", "layers/L1.html", "heads/L0-H0.html", "analyses/general.html")
+
+
+def _playwright():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed (pip install playwright)")
+    return sync_playwright
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("site")
+
+
+@pytest.fixture(scope="module")
+def http_root(out_dir: Path) -> Iterator[str]:
+    """A server for OUT/site on a free port (the site is built after it starts listening)."""
+    handler = functools.partial(_Quiet, directory=str(out_dir / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def built_site(out_dir: Path, http_root: str) -> Path:
+    """The fixture's site, with site_url set to where it is served (instant navigation)."""
+    shutil.copytree(FIXTURE, out_dir / "results")
+    render_site(out_dir, site_url=http_root)
+    return out_dir
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    sync_playwright = _playwright()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def _is_local(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("file", "data", "blob", "about") or parsed.hostname == "127.0.0.1"
+
+
+def _open(browser, scheme: str = "light"):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    left: list[str] = []
+
+    def guard(route):
+        if _is_local(route.request.url):
+            route.continue_()
+        else:
+            left.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, page, left, errors
+
+
+def _charts_drawn(page) -> list[bool]:
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('div.ha-chart')]"
+        ".every(e => e.querySelector('svg, canvas'))", timeout=15_000)
+    return page.eval_on_selector_all(
+        "div.ha-chart", "els => els.map(e => !!e.querySelector('svg, canvas'))")
+
+
+@pytest.mark.parametrize("variant", ["http", "file"])
+def test_every_chart_draws_and_nothing_leaves_the_machine(browser, built_site: Path,
+                                                          http_root: str, variant: str,
+                                                          tmp_path: Path) -> None:
+    root = http_root if variant == "http" else (built_site / "site-offline").as_uri() + "/"
+    context, page, left, errors = _open(browser)
+    for name in PAGES:
+        page.goto(root + name)
+        drawn = _charts_drawn(page)
+        assert drawn and all(drawn), f"{variant} {name}: {drawn}"
+        page.screenshot(path=str(tmp_path / f"{variant}-{name.replace('/', '_')}.png"),
+                        full_page=True)
+    context.close()
+    assert left == [], f"requests left the machine: {left}"
+    assert errors == []
+
+
+def test_hostile_text_shows_as_text(browser, built_site: Path, http_root: str) -> None:
+    context, page, left, errors = _open(browser)
+    page.goto(http_root + "heads/L0-H0.html")
+    _charts_drawn(page)
+    content = page.locator("article")
+    assert content.locator("b").count() == 0  # "<b>x</b>" from a token made no element
+    assert content.locator("i").count() == 0  # nor "<i>1</i>" from the source
+    assert "doc <i>1</i> [x](http://evil.example)" in content.inner_text()
+    labels = page.eval_on_selector_all("div.ha-chart svg text",
+                                       "els => els.map(e => e.textContent)")
+    assert "3 </script><b>x</b>" in labels
+    assert "2 *cat*" in labels
+    context.close()
+    assert left == [] and errors == []
+
+
+def test_charts_survive_instant_navigation_and_dark_mode(browser, built_site: Path,
+                                                         http_root: str,
+                                                         tmp_path: Path) -> None:
+    context, page, left, errors = _open(browser, scheme="dark")
+    page.goto(http_root + "index.html")
+    _charts_drawn(page)
+    page.evaluate("window.__sameDocument = true")
+    page.locator("article li a[href$='heads/L1-H0.html']").first.click()
+    page.wait_for_function("() => (document.querySelector('article h1') || {}).textContent"
+                           "?.startsWith('L1-H0')", timeout=15_000)
+    drawn = _charts_drawn(page)
+    assert len(drawn) == 2 and all(drawn)
+    # Instant navigation swapped the content without reloading, and the charts still drew.
+    assert page.evaluate("window.__sameDocument === true")
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    page.screenshot(path=str(tmp_path / "dark-head.png"), full_page=True)
+    context.close()
+    assert left == [] and errors == []
+
+
+def test_search_finds_a_head_page(browser, built_site: Path, http_root: str) -> None:
+    for root in (http_root, (built_site / "site-offline").as_uri() + "/"):
+        context, page, left, errors = _open(browser)
+        page.goto(root + "index.html")
+        page.click(".md-search__input", timeout=5_000)
+        page.keyboard.type("L1-H2")
+        page.wait_for_selector(".md-search-result__item", timeout=10_000)
+        assert "L1-H2" in page.locator(".md-search-result").inner_text()
+        context.close()
+        assert left == [], root

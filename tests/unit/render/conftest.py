@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.render.view import SiteData, load_site_data
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "results"
+
+
+@pytest.fixture
+def fixture_data() -> SiteData:
+    """The hand-made results of a 2-layer x 3-head model (tests/fixtures/results)."""
+    return load_site_data(FIXTURE)

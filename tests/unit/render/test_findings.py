@@ -1,0 +1,31 @@
+"""Home-page sentences, against the fixture's values worked out by hand."""
+
+from __future__ import annotations
+
+from generator.render.findings import behaviour_counts, findings
+from generator.render.view import SiteData
+
+
+def test_findings_name_the_right_layers_and_heads(fixture_data: SiteData) -> None:
+    text = "\n".join(findings(fixture_data))
+    # sep layer means: (.03+.1+.1)/3 = .077, (.65+.1+.05)/3 = .267 -> layer 1
+    assert "Attention to [SEP] peaks in layer 1, where heads give it 27%" in text
+    # cls: (.05+.1+.7)/3 = .283 vs (.1+.05+.05)/3 = .067 -> layer 0
+    assert "Attention to [CLS] peaks in layer 0, where heads give it 28%" in text
+    assert "strongest previous-token head is [L0-H0](heads/L0-H0.md), with 80%" in text
+    assert "1 head put over half there" in text
+    assert "strongest next-token head is [L1-H1](heads/L1-H1.md), with 60%" in text
+    assert "broadest head is [L0-H1](heads/L0-H1.md), with an entropy of 3.90 nats" in text
+    assert "1 of 6 heads exceed the paper's 3.8 nats" in text
+    # last layer cls entropy mean (2.5 + 3.5 + 3.95) / 3 = 3.3167
+    assert "[CLS] token's attention has an entropy of 3.32 nats" in text
+
+
+def test_behaviour_counts_use_the_paper_thresholds(fixture_data: SiteData) -> None:
+    counts = dict(behaviour_counts(fixture_data))
+    assert counts["next token > 50%"] == 1
+    assert counts["previous token > 50%"] == 1
+    assert counts["[CLS] > 60%"] == 1  # 0.7
+    assert counts["[SEP] > 60%"] == 1  # 0.65
+    assert counts['"." or "," > 60%'] == 0  # 0.55 is below
+    assert counts["broad (entropy > 3.8 nats)"] == 1

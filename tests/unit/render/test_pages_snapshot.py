@@ -1,0 +1,87 @@
+"""Pages rendered from the fixed results fixture must match the stored snapshots.
+
+After an intended change, refresh them with ``HEADATLAS_UPDATE_SNAPSHOTS=1 pytest ...`` and
+review the diff of tests/snapshots/ before committing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.render.pages import render_pages
+from generator.render.view import SiteData
+
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "snapshots" / "site_src"
+UPDATE = os.environ.get("HEADATLAS_UPDATE_SNAPSHOTS") == "1"
+
+
+def _files(root: Path) -> dict[str, str]:
+    """Pages (*.md) and their chart spec scripts (*.js)."""
+    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(root.rglob("*")) if p.suffix in (".md", ".js")}
+
+
+def test_pages_match_snapshots(fixture_data: SiteData, tmp_path: Path) -> None:
+    nav, _ = render_pages(fixture_data, tmp_path)
+    rendered = _files(tmp_path)
+    if UPDATE:
+        for old in SNAPSHOTS.rglob("*"):
+            if old.suffix in (".md", ".js"):
+                old.unlink()
+        for name, text in rendered.items():
+            (SNAPSHOTS / name).parent.mkdir(parents=True, exist_ok=True)
+            (SNAPSHOTS / name).write_text(text, encoding="utf-8")
+        pytest.skip("snapshots updated")
+    stored = _files(SNAPSHOTS)
+    assert sorted(rendered) == sorted(stored), "pages added or removed"
+    for name, text in rendered.items():
+        assert text == stored[name], f"{name} differs from its snapshot"
+
+
+def test_expected_pages_and_navigation(fixture_data: SiteData, tmp_path: Path) -> None:
+    nav, writer = render_pages(fixture_data, tmp_path)
+    pages = sorted(writer.charts_written)
+    assert pages == sorted(["index.md", "analyses/general.md", "about.md", "layers/L0.md",
+                            "layers/L1.md"] + [f"heads/L{a}-H{h}.md" for a in range(2)
+                                               for h in range(3)])
+    assert nav[0] == {"Home": "index.md"}
+    assert nav[1] == {"Analyses": [{"General statistics": "analyses/general.md"}]}
+    layer1 = nav[2]["Layers and heads"][1]["Layer 1"]
+    assert layer1[0] == {"Layer 1 overview": "layers/L1.md"}
+    assert [list(item)[0] for item in layer1[1:]] == ["L1-H0", "L1-H1", "L1-H2"]
+
+
+def test_head_page_links_to_its_layer_and_neighbours(fixture_data: SiteData,
+                                                      tmp_path: Path) -> None:
+    render_pages(fixture_data, tmp_path)
+    page = (tmp_path / "heads" / "L1-H0.md").read_text(encoding="utf-8")
+    assert "[Layer 1](../layers/L1.md)" in page
+    assert "previous head: [L0-H2](L0-H2.md)" in page
+    assert "next head: [L1-H1](L1-H1.md)" in page
+    assert "same head, layer above: [L0-H0](L0-H0.md)" in page
+    assert "layer below" not in page
+    assert "the paper's 2-1" in page
+    assert "**L3-H7** is layer 3, head 7" in page  # the numbering note
+    # rank table: L1-H0 has the highest [SEP] share of the 6 heads
+    assert "| &#91;SEP&#93; | 0.650 | 1 | 0.267 |" in page
+
+
+def test_corpus_text_is_escaped_on_the_pages(fixture_data: SiteData, tmp_path: Path) -> None:
+    render_pages(fixture_data, tmp_path)
+    for path in tmp_path.rglob("*"):
+        if path.suffix in (".md", ".js"):
+            text = path.read_text(encoding="utf-8")
+            assert "</script><b>" not in text
+            assert "<b>not bold</b>" not in text
+            assert "[x](http://evil" not in text
+    head = (tmp_path / "heads" / "L0-H0.md").read_text(encoding="utf-8")
+    assert "&#60;i&#62;1&#60;/i&#62;" in head  # the example's source, as text
+    assert head.rstrip().endswith(
+        '<script src="../assets/headatlas/charts/heads/L0-H0.js"></script>')
+    specs = (tmp_path / "assets" / "headatlas" / "charts" / "heads" / "L0-H0.js").read_text(
+        encoding="utf-8")
+    assert "\\u003c/script\\u003e\\u003cb\\u003ex" in specs  # inside the chart's JSON
+    assert specs.count("(window.__specs=window.__specs||{})[") == 2
