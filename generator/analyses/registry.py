@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.analyses.base import Accumulator
+from generator.analyses.behaviour import add_behaviour_labels
+from generator.analyses.blocks import BlockMass
+from generator.analyses.distances import HeadDistances
 from generator.analyses.entropy import AttentionEntropy
+from generator.analyses.headmap import add_head_map
 from generator.analyses.surface import SurfaceStats, add_layer_means
 from generator.corpus.general import prepare_general
 from generator.streams import Preparer
@@ -38,12 +42,16 @@ STREAMS: dict[str, Preparer] = {
 ANALYSES: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(SurfaceStats, stream="general", results_file="general"),
     AnalysisSpec(AttentionEntropy, stream="general", results_file="general"),
+    AnalysisSpec(HeadDistances, stream="general", results_file="heads"),
+    AnalysisSpec(BlockMass, stream="general", results_file="heads"),
 )
 
 PostProcessor = Callable[[dict[str, dict[str, Any]]], None]
 
 POSTPROCESSORS: tuple[PostProcessor, ...] = (
     add_layer_means,
+    add_head_map,
+    add_behaviour_labels,
 )
 
 
