@@ -92,7 +92,11 @@ def choose_segments(total: int, wanted: int, seed: int) -> frozenset[int]:
 
 
 class HeadDistances(Accumulator):
-    """Streams the summed JS divergence of every pair of heads over a subset of segments."""
+    """Streams the summed JS divergence of every pair of heads over a subset of segments.
+
+    The subset is drawn from the stream's segment list (``context.data``, as the general stream
+    provides); without a sized ``data`` every segment is used.
+    """
 
     name = "distances"
 
