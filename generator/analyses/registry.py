@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.analyses.base import Accumulator
+from generator.analyses.behaviour import add_behaviour_labels
+from generator.analyses.blocks import BlockMass
 from generator.analyses.coref import CorefHeads
+from generator.analyses.distances import HeadDistances
 from generator.analyses.entropy import AttentionEntropy
 from generator.analyses.examples import AttentionExamples
+from generator.analyses.headmap import add_head_map
 from generator.analyses.surface import SurfaceStats, add_layer_means
 from generator.corpus.coref_stream import prepare_coref
 from generator.corpus.general import prepare_general
@@ -44,12 +48,16 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(AttentionEntropy, stream="general", results_file="general"),
     AnalysisSpec(AttentionExamples, stream="general", results_file="examples"),
     AnalysisSpec(CorefHeads, stream="coref", results_file="coref"),
+    AnalysisSpec(HeadDistances, stream="general", results_file="heads"),
+    AnalysisSpec(BlockMass, stream="general", results_file="heads"),
 )
 
 PostProcessor = Callable[[dict[str, dict[str, Any]]], None]
 
 POSTPROCESSORS: tuple[PostProcessor, ...] = (
     add_layer_means,
+    add_head_map,
+    add_behaviour_labels,
 )
 
 

@@ -41,6 +41,8 @@ def build(
                                                        "[mean].")] = None,
     min_relation_count: Annotated[int | None, typer.Option(help="Smallest relation reported "
                                                                 "[100].")] = None,
+    distance_segments: Annotated[int | None, typer.Option(help="Segments (seeded subset) for the "
+                                                               "head distances [50].")] = None,
     cache: Annotated[bool | None, typer.Option("--cache/--no-cache",
                                                help="Cache extracted attention [on].")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder "
@@ -64,6 +66,7 @@ def build(
         "max_len": max_len, "seed": seed, "batch_size": batch_size, "out": out,
         "device": device, "precision": precision, "token_types": token_types,
         "word_rows": word_rows, "min_relation_count": min_relation_count, "cache": cache,
+        "distance_segments": distance_segments,
         "cache_dir": cache_dir, "trust_remote_code": trust_remote_code, "site": site,
         "site_url": site_url, "offline_site": offline_site,
     }

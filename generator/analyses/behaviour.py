@@ -1,0 +1,128 @@
+"""Plain-language behaviour labels per head (SPEC section 9), from the general metrics.
+
+Two kinds, both with every threshold written into heads.json so the pages can print them:
+
+- The paper's labels (Clark et al. 2019, Figure 6): next > 0.5, prev > 0.5, entropy > 3.8
+  ("broad"), cls > 0.6, sep > 0.6, punct > 0.6, applied in this order; the paper colours a head by
+  the last one that applies (``paper_label``), ``labels`` keeps all of them.
+- One pattern class of Kovaleva et al. (2019) per head (``pattern``), from three scores:
+  vertical = mean mass on [CLS]/[SEP] columns (cls + sep), diagonal = mean mass on i-1, i, i+1
+  (prev + self + next), block = mean mass a word gives to words of its own part (see blocks.py).
+  The first rule that applies wins; "heterogeneous" when none does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Rule:
+    label: str
+    metric: str
+    above: float
+    description: str
+
+    def applies(self, scores: dict[str, float]) -> bool:
+        return scores[self.metric] > self.above
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "metric": self.metric, "above": self.above,
+                "description": self.description}
+
+
+PAPER_RULES: tuple[Rule, ...] = (
+    Rule("next", "next", 0.5, "over half of its attention goes to the next token"),
+    Rule("prev", "prev", 0.5, "over half of its attention goes to the previous token"),
+    Rule("broad", "entropy", 3.8, "attention entropy above 3.8 nats: spread broadly"),
+    Rule("cls", "cls", 0.6, "over 60% of its attention goes to [CLS]"),
+    Rule("sep", "sep", 0.6, "over 60% of its attention goes to [SEP]"),
+    Rule("punct", "punct", 0.6, 'over 60% of its attention goes to "." or ","'),
+)
+
+# Evenly spread attention over 128 tokens gives ~0.02 to [CLS]/[SEP] and ~0.02 to i-1, i, i+1;
+# a pattern "dominates" at 0.4 of all attention, two share a head at 0.25 each.
+VERTICAL_DIAGONAL_MIN = 0.25
+VERTICAL_MIN = 0.4
+DIAGONAL_MIN = 0.4
+BLOCK_MIN = 0.7
+BLOCK_LIFT_MIN = 0.15
+
+PATTERN_RULES: tuple[dict[str, Any], ...] = (
+    {"label": "vertical+diagonal",
+     "rule": f"vertical >= {VERTICAL_DIAGONAL_MIN} and diagonal >= {VERTICAL_DIAGONAL_MIN}",
+     "description": "attends both to the special tokens and to itself and its neighbours"},
+    {"label": "vertical", "rule": f"vertical >= {VERTICAL_MIN}",
+     "description": "at least 40% of its attention goes to [CLS]/[SEP] columns"},
+    {"label": "diagonal", "rule": f"diagonal >= {DIAGONAL_MIN}",
+     "description": "at least 40% of its attention goes to the previous, same or next token"},
+    {"label": "block",
+     "rule": f"block >= {BLOCK_MIN} and block - block_uniform >= {BLOCK_LIFT_MIN}",
+     "description": "words attend within their own sentence of the pair, clearly more than "
+                    "evenly spread attention would"},
+    {"label": "heterogeneous", "rule": "none of the above",
+     "description": "no single pattern dominates"},
+)
+
+
+def paper_labels(scores: dict[str, float]) -> list[str]:
+    """Every paper label whose threshold one head's metrics exceed, in rule order."""
+    return [rule.label for rule in PAPER_RULES if rule.applies(scores)]
+
+
+def pattern_class(vertical: float, diagonal: float, block: float, block_uniform: float) -> str:
+    """The Kovaleva et al. class of one head: the first rule of PATTERN_RULES that applies."""
+    if vertical >= VERTICAL_DIAGONAL_MIN and diagonal >= VERTICAL_DIAGONAL_MIN:
+        return "vertical+diagonal"
+    if vertical >= VERTICAL_MIN:
+        return "vertical"
+    if diagonal >= DIAGONAL_MIN:
+        return "diagonal"
+    if block >= BLOCK_MIN and block - block_uniform >= BLOCK_LIFT_MIN:
+        return "block"
+    return "heterogeneous"
+
+
+def _flat(grid: list[list[float]]) -> list[float]:
+    return [v for row in grid for v in row]
+
+
+def add_behaviour_labels(documents: dict[str, dict[str, Any]]) -> None:
+    """Post-processing: labels, paper_label, pattern and their scores and thresholds, in heads.json.
+
+    Reads the general metrics ([layer][head] grids) and heads.json's block scores; heads are
+    numbered ``layer * num_heads + head``.
+    """
+    general, heads = documents.get("general"), documents.get("heads")
+    if general is None or heads is None or "metrics" not in general:
+        return
+    metrics = {name: _flat(general["metrics"][name])
+               for name in ("self", "next", "prev", "cls", "sep", "punct", "entropy")}
+    count = len(metrics["self"])
+    vertical = [metrics["cls"][k] + metrics["sep"][k] for k in range(count)]
+    diagonal = [metrics["prev"][k] + metrics["self"][k] + metrics["next"][k] for k in range(count)]
+    scores = heads.setdefault("pattern_scores", {})
+    block = scores.get("block", [0.0] * count)
+    block_uniform = heads.get("reference", {}).get("block_uniform", 0.0)
+    scores["vertical"] = [round(v, 6) for v in vertical]
+    scores["diagonal"] = [round(v, 6) for v in diagonal]
+    matched = [paper_labels({name: values[k] for name, values in metrics.items()})
+               for k in range(count)]
+    patterns = [pattern_class(vertical[k], diagonal[k], block[k], block_uniform)
+                for k in range(count)]
+    heads["paper_label"] = [m[-1] if m else None for m in matched]
+    heads["pattern"] = patterns
+    heads["labels"] = [m + [p] for m, p in zip(matched, patterns, strict=True)]
+    heads["thresholds"] = {
+        "paper": [rule.as_dict() for rule in PAPER_RULES],
+        "paper_order": "applied in this order; the paper colours a head by the last that applies",
+        "pattern": list(PATTERN_RULES),
+        "pattern_order": "the first rule that applies gives the class",
+        "pattern_scores": {
+            "vertical": "mean attention to [CLS] and [SEP] columns (cls + sep)",
+            "diagonal": "mean attention to the previous, same and next token (prev + self + next)",
+            "block": "mean attention a word gives to words of its own part ([SEP]-delimited)",
+            "block_uniform": "block for attention spread evenly over all tokens",
+        },
+    }

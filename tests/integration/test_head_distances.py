@@ -1,0 +1,83 @@
+"""Head distances and the head map on a tiny random model, checked by an independent computation."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import jensenshannon
+
+from generator.analyses.base import AnalysisContext
+from generator.analyses.distances import HeadDistances
+from generator.config import BuildConfig
+from generator.corpus.segments import build_segments
+from generator.corpus.text import read_text_file
+from generator.model.extraction import extract
+from generator.model.loading import load_model
+from generator.pipeline import build_results
+from generator.timings import Timings
+from tests.helpers import SAMPLE_TEXT
+
+
+def scipy_distances(batches: list, k: int) -> np.ndarray:
+    """Independent: scipy's JS distance (squared) row by row for every pair of heads."""
+    total, rows = np.zeros((k, k)), 0
+    for batch in batches:
+        for b in range(batch.size):
+            n = int(batch.lengths[b])
+            a = batch.attentions[b, :, :, :n, :n].double().numpy().reshape(k, n, n)
+            a = 0.999 * a + 0.001 / n
+            rows += n
+            for h1 in range(k):
+                for h2 in range(h1 + 1, k):
+                    js = float((jensenshannon(a[h1], a[h2], axis=1) ** 2).sum())
+                    total[h1, h2] += js
+                    total[h2, h1] += js
+    return total / rows
+
+
+@pytest.fixture(scope="module")
+def corpus_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("text") / "sample.txt"
+    path.write_text(SAMPLE_TEXT * 3, encoding="utf-8")
+    return path
+
+
+def test_distances_agree_with_scipy_on_unseen_segments(tiny_bert, corpus_file):
+    lm = load_model(str(tiny_bert))
+    docs = read_text_file(corpus_file)
+    segments, _ = build_segments(docs, lm.tokenizer, lm.template, seed=3, max_len=32,
+                                 max_segments=12, zero_types=False)
+    assert len(segments) >= 4
+    batches = list(extract(lm, segments, batch_size=3))
+    config = BuildConfig(model=str(tiny_bert), distance_segments=1000)
+    acc = HeadDistances(AnalysisContext(lm.num_layers, lm.num_heads, config, segments))
+    for batch in batches:
+        acc.update(batch)
+    k = lm.num_layers * lm.num_heads
+    got = np.asarray(acc.sum_js / acc.rows)
+    ref = scipy_distances(batches, k)
+    off = ~np.eye(k, dtype=bool)
+    assert ref[off].min() > 0
+    assert np.max(np.abs(got - ref)[off] / ref[off]) < 1e-3
+    assert acc.result()["segments_used"] == len(segments)
+
+
+def test_build_writes_heads_json(tiny_bert, corpus_file, tmp_path):
+    config = BuildConfig(model=str(tiny_bert), text=corpus_file, out=tmp_path, max_len=32,
+                         max_segments=10, distance_segments=6, cache=False, site=False)
+    written = build_results(config, Timings())
+    heads = json.loads(written["heads"].read_text())
+    k = 2 * 4
+    assert heads["schema"] == 1
+    assert len(heads["distance"]) == k and all(len(row) == k for row in heads["distance"])
+    assert heads["heads"][5] == [1, 1]
+    assert len(heads["mds"]) == k and len(heads["cluster"]) == k and len(heads["labels"]) == k
+    assert len(heads["nearest"][0]) == 5 and 0 not in heads["nearest"][0]
+    assert heads["segments_used"] == 6 and heads["segments_total"] == heads["corpus"]["segments"]
+    assert all(label[-1] in {"vertical", "diagonal", "vertical+diagonal", "block",
+                             "heterogeneous"} for label in heads["labels"])
+    first = written["heads"].read_bytes()
+    again = build_results(config, Timings())
+    assert again["heads"].read_bytes() == first

@@ -1,0 +1,165 @@
+"""Head distances: JS divergence by hand, symmetry, streaming, merging, padding, subsets."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from generator.analyses.distances import (
+    HeadDistances,
+    choose_segments,
+    pairwise_js_sums,
+    pairwise_slogs,
+    smooth_rows,
+)
+from tests.unit.analyses.batches import context, make_batch, pair_roles, random_maps
+
+
+def entropy(p: list[float]) -> float:
+    return -sum(x * math.log(x) for x in p)
+
+
+def reference_distance(maps: list[torch.Tensor]) -> np.ndarray:
+    """Written differently: JS = (KL(p||m) + KL(q||m)) / 2, loops over head pairs and rows."""
+    layers, heads = maps[0].shape[:2]
+    k = layers * heads
+    total = np.zeros((k, k))
+    rows = 0
+    for m in maps:
+        n = m.shape[-1]
+        a = m.double().numpy().reshape(k, n, n) * 0.999 + 0.001 / n
+        rows += n
+        for h1 in range(k):
+            for h2 in range(k):
+                p, q = a[h1], a[h2]
+                mix = (p + q) / 2
+                kl_p = (p * np.log(p / mix)).sum(-1)
+                kl_q = (q * np.log(q / mix)).sum(-1)
+                total[h1, h2] += (0.5 * kl_p + 0.5 * kl_q).sum()
+    return total / rows
+
+
+def distance_of(acc: HeadDistances) -> np.ndarray:
+    return np.asarray(acc.result()["distance"])
+
+
+def test_js_of_two_hand_made_distributions():
+    p, q = [0.5, 0.5], [0.25, 0.75]
+    # m = (3/8, 5/8); JS = H(m) - (H(p) + H(q)) / 2 = 0.661563 - (0.693147 + 0.562335) / 2
+    expected = entropy([3 / 8, 5 / 8]) - (math.log(2) + entropy(q)) / 2
+    assert expected == pytest.approx(0.033822, abs=1e-6)
+    js = pairwise_js_sums(torch.tensor([p, q]), rows=1)
+    assert float(js[0, 1]) == pytest.approx(expected, rel=1e-5)
+    assert float(js[1, 0]) == pytest.approx(expected, rel=1e-5)
+    assert float(js[0, 0]) == 0.0
+
+
+def test_js_sums_over_rows_and_nearly_disjoint_rows_approach_ln2():
+    # Two rows per head laid end to end: head 0 = ([.5, .5], [.9, .1]), head 1 = ([.25, .75] x2).
+    p = torch.tensor([[0.5, 0.5, 0.9, 0.1], [0.25, 0.75, 0.25, 0.75],
+                      [1 - 1e-6, 1e-6, 1e-6, 1 - 1e-6]])
+    js = pairwise_js_sums(p, rows=2)
+    row2 = entropy([0.575, 0.425]) - (entropy([0.9, 0.1]) + entropy([0.25, 0.75])) / 2
+    assert float(js[0, 1]) == pytest.approx(0.033822 + row2, rel=1e-4)
+    # Head 2 vs head 0 row 1 ([.5, .5] vs almost [1, 0]) and row 2 ([.9, .1] vs almost [0, 1]).
+    r1 = entropy([0.75, 0.25]) - math.log(2) / 2
+    r2 = entropy([0.45, 0.55]) - entropy([0.9, 0.1]) / 2
+    assert float(js[0, 2]) == pytest.approx(r1 + r2, rel=1e-3)
+
+
+def test_pairwise_slogs_blocks_do_not_change_the_result():
+    gen = torch.Generator().manual_seed(1)
+    p = torch.softmax(torch.randn(7, 50, generator=gen), -1)
+    whole = pairwise_slogs(p, chunk=50, group=1)
+    blocked = pairwise_slogs(p, chunk=8, group=3)
+    assert torch.allclose(whole, blocked, rtol=1e-5, atol=1e-5)
+    assert torch.all(torch.tril(blocked) == 0)
+
+
+def test_smoothing_spreads_over_real_tokens_only():
+    row = smooth_rows(torch.tensor([1.0, 0.0, 0.0, 0.0]), 4)
+    assert row.tolist() == pytest.approx([0.99925, 0.00025, 0.00025, 0.00025])
+    assert float(row.sum()) == pytest.approx(1.0)
+
+
+def test_opposite_heads_on_a_two_token_segment():
+    # Head 0 attends to itself, head 1 to the other token.
+    maps = torch.tensor([[[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]]]])
+    acc = HeadDistances(context(1, 2))
+    acc.update(make_batch([maps], [[2, 3]]))
+    # Each row: p = (0.9995, 0.0005), q reversed, m = (1/2, 1/2): JS = ln 2 - H(p).
+    expected = math.log(2) - entropy([0.9995, 0.0005])
+    d = distance_of(acc)
+    assert d[0, 1] == pytest.approx(expected, rel=1e-5)
+    assert d[0, 0] == d[1, 1] == 0.0
+
+
+def test_matrix_is_symmetric_with_zero_diagonal_and_matches_a_second_implementation():
+    gen = torch.Generator().manual_seed(0)
+    maps = [random_maps(2, 3, n, gen) for n in (9, 6, 12)]
+    roles = [pair_roles(n, n // 2) for n in (9, 6, 12)]
+    acc = HeadDistances(context(2, 3))
+    acc.update(make_batch(maps, roles))
+    d = distance_of(acc)
+    assert np.array_equal(d, d.T)
+    assert np.all(np.diag(d) == 0)
+    ref = reference_distance(maps)
+    off = ~np.eye(6, dtype=bool)
+    assert np.max(np.abs(d - ref)[off] / ref[off]) < 1e-4
+    assert acc.result()["rows_used"] == 27
+    assert acc.result()["heads"] == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
+
+
+def test_streaming_and_merging_equal_one_pass():
+    gen = torch.Generator().manual_seed(2)
+    lengths = (7, 11, 5, 9)
+    maps = [random_maps(2, 2, n, gen) for n in lengths]
+    roles = [pair_roles(n, 3) for n in lengths]
+    one = HeadDistances(context(2, 2))
+    one.update(make_batch(maps, roles))
+    streamed = HeadDistances(context(2, 2))
+    for m, r in zip(maps, roles, strict=True):
+        streamed.update(make_batch([m], [r]))
+    left, right = HeadDistances(context(2, 2)), HeadDistances(context(2, 2))
+    left.update(make_batch(maps[:2], roles[:2]))
+    right.update(make_batch(maps[2:], roles[2:]))
+    left.merge(right)
+    for other in (streamed, left):
+        assert np.allclose(distance_of(other), distance_of(one), rtol=1e-5, atol=1e-7)
+        assert other.result()["segments_used"] == 4
+
+
+def test_padding_never_enters():
+    gen = torch.Generator().manual_seed(3)
+    short, long = random_maps(1, 3, 6, gen), random_maps(1, 3, 10, gen)
+    alone = HeadDistances(context(1, 3))
+    alone.update(make_batch([short], [pair_roles(6, 2)]))
+    padded = HeadDistances(context(1, 3))
+    padded.update(make_batch([short], [pair_roles(6, 2)], pad_to=10))
+    assert np.allclose(distance_of(padded), distance_of(alone), rtol=1e-6)
+    # In a batch with a longer segment: the same as the two segments' sums taken apart.
+    together = HeadDistances(context(1, 3))
+    together.update(make_batch([long, short], [pair_roles(10, 4), pair_roles(6, 2)]))
+    ref = reference_distance([long, short])
+    off = ~np.eye(3, dtype=bool)
+    assert np.max(np.abs(distance_of(together) - ref)[off] / ref[off]) < 1e-4
+
+
+def test_a_seeded_subset_of_segments_is_used_and_counted():
+    gen = torch.Generator().manual_seed(4)
+    maps = [random_maps(1, 3, 5 + i % 3, gen) for i in range(10)]
+    roles = [pair_roles(m.shape[-1], 2) for m in maps]
+    acc = HeadDistances(context(1, 3, data=list(range(10)), distance_segments=4, seed=7))
+    acc.update(make_batch(maps, roles))
+    chosen = sorted(choose_segments(10, 4, 7))
+    assert len(chosen) == 4 and chosen == sorted(choose_segments(10, 4, 7))
+    out = acc.result()
+    assert out["segments_used"] == 4 and out["segments_total"] == 10
+    assert out["rows_used"] == sum(maps[i].shape[-1] for i in chosen)
+    ref = reference_distance([maps[i] for i in chosen])
+    off = ~np.eye(3, dtype=bool)
+    assert np.max(np.abs(np.asarray(out["distance"]) - ref)[off] / ref[off]) < 1e-4
+    assert choose_segments(3, 4, 7) == frozenset({0, 1, 2})
