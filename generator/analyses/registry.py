@@ -16,7 +16,9 @@ from typing import Any
 from generator.analyses.base import Accumulator
 from generator.analyses.entropy import AttentionEntropy
 from generator.analyses.surface import SurfaceStats, add_layer_means
+from generator.analyses.syntax import DependencySyntax
 from generator.corpus.general import prepare_general
+from generator.corpus.treebank import prepare_syntax
 from generator.streams import Preparer
 
 
@@ -33,11 +35,13 @@ class AnalysisSpec:
 
 STREAMS: dict[str, Preparer] = {
     "general": prepare_general,
+    "syntax": prepare_syntax,
 }
 
 ANALYSES: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(SurfaceStats, stream="general", results_file="general"),
     AnalysisSpec(AttentionEntropy, stream="general", results_file="general"),
+    AnalysisSpec(DependencySyntax, stream="syntax", results_file="syntax"),
 )
 
 PostProcessor = Callable[[dict[str, dict[str, Any]]], None]
