@@ -44,12 +44,11 @@ def _find_cycle(heads: list[int], root: int) -> list[int] | None:
     return None
 
 
-def _solve(s: list[list[float]], root: int) -> list[int]:
+def _solve(s: list[list[float]], root: int, heads: list[int]) -> list[int]:
+    """``heads``: each word's best-scoring head (any maximum), -1 for the root."""
     n = len(s)
     if n == 1:
         return [-1]
-    heads = [_argmax(row) for row in s]
-    heads[root] = -1
     cycle = _find_cycle(heads, root)
     if cycle is None:
         return heads
@@ -76,7 +75,12 @@ def _solve(s: list[list[float]], root: int) -> list[int]:
     small.append(row_c + [NEG])
     r = outside.index(root)
     small[r] = [NEG] * (c + 1)
-    sub = _solve(small, r)
+    # Greedy heads carry over: an outside word whose best head was in the cycle now has the
+    # contracted node as (an equally good) best head; only the new node needs an argmax.
+    position = {old: new for new, old in enumerate(outside)}
+    small_heads = [-1 if heads[d] == -1 else position.get(heads[d], c) for d in outside]
+    small_heads.append(_argmax(small[c]))
+    sub = _solve(small, r, small_heads)
     result = heads[:]
     for k, old in enumerate(outside):
         h = sub[k]
@@ -100,7 +104,9 @@ def max_spanning_tree(scores: np.ndarray | Sequence[Sequence[float]], root: int)
     for i in range(n):
         s[i][i] = NEG
     s[root] = [NEG] * n
-    return _solve(s, root)
+    heads = [_argmax(row) for row in s]
+    heads[root] = -1
+    return _solve(s, root, heads)
 
 
 def undirected_matches(predicted: Sequence[int], gold: Sequence[int]) -> int:
