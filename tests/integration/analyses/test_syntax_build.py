@@ -25,17 +25,22 @@ def built(tiny_bert, tmp_path_factory):
     return json.loads((out / "results" / "syntax.json").read_text())
 
 
-def test_skipped_sentence_is_counted(built, tiny_bert):
+@pytest.fixture(scope="module")
+def reference(tiny_bert):
+    return reference_scores(tiny_bert, read_conllu(FIXTURE), MAX_LEN)
+
+
+def test_skipped_sentence_is_counted(built, reference):
     sentences = read_conllu(FIXTURE)
-    _, _, kept, skipped = reference_scores(tiny_bert, sentences, MAX_LEN)
+    _, _, kept, skipped = reference
     assert skipped == 1  # the sentence of long rare words
     assert built["sentences"] == kept == len(sentences) - 1
     assert built["skipped"] == 1
     assert built["trees"] == "gold"
 
 
-def test_accuracies_match_an_independent_computation(built, tiny_bert):
-    counts, correct, _, _ = reference_scores(tiny_bert, read_conllu(FIXTURE), MAX_LEN)
+def test_accuracies_match_an_independent_computation(built, reference):
+    counts, correct, _, _ = reference
     assert set(built["relations"]) == set(counts)
     for rel, res in built["relations"].items():
         assert res["count"] == counts[rel]
