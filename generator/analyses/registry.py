@@ -22,8 +22,10 @@ from generator.analyses.entropy import AttentionEntropy
 from generator.analyses.examples import AttentionExamples
 from generator.analyses.headmap import add_head_map
 from generator.analyses.surface import SurfaceStats, add_layer_means
+from generator.analyses.syntax import DependencySyntax
 from generator.corpus.coref_stream import prepare_coref
 from generator.corpus.general import prepare_general
+from generator.corpus.treebank import prepare_syntax
 from generator.streams import Preparer
 
 
@@ -41,6 +43,7 @@ class AnalysisSpec:
 STREAMS: dict[str, Preparer] = {
     "general": prepare_general,
     "coref": prepare_coref,
+    "syntax": prepare_syntax,
 }
 
 ANALYSES: tuple[AnalysisSpec, ...] = (
@@ -50,6 +53,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(CorefHeads, stream="coref", results_file="coref"),
     AnalysisSpec(HeadDistances, stream="general", results_file="heads"),
     AnalysisSpec(BlockMass, stream="general", results_file="heads"),
+    AnalysisSpec(DependencySyntax, stream="syntax", results_file="syntax"),
 )
 
 PostProcessor = Callable[[dict[str, dict[str, Any]]], None]

