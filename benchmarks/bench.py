@@ -34,7 +34,7 @@ from generator.model.loading import load_model
 args = json.loads(sys.argv[1])
 torch.set_num_threads(args["threads"])
 config = BuildConfig(model=args["model"], max_segments=args["segments"], device=args["device"],
-                     precision=args["precision"])
+                     precision=args["precision"], segments=args["segments_file"])
 lm = load_model(config.model, device=config.device, precision=config.precision)
 segments = prepare_general(config, lm).segments
 pad = lm.tokenizer.pad_token_id or 0
@@ -64,9 +64,12 @@ print(json.dumps({"forward": time.perf_counter() - start, "segments": len(segmen
 """
 
 
-def bert_base_sized(folder: Path) -> Path:
-    """A BERT-base-sized model (12 x 12 heads, hidden 768) with random weights and the default
-    model's tokenizer, saved to ``folder``."""
+SIZES = {"bert-base": (12, 12, 768), "minilm-sized": (6, 12, 384)}
+
+
+def random_model(folder: Path, size: str, tokenizer_dir: str | None) -> Path:
+    """A BERT model of the given size (layers, heads, hidden) with random weights and the default
+    model's tokenizer (or ``tokenizer_dir``), saved to ``folder``."""
     if (folder / "config.json").exists():
         return folder
     import torch
@@ -74,10 +77,11 @@ def bert_base_sized(folder: Path) -> Path:
 
     from generator.model.loading import default_model_path
 
+    layers, heads, hidden = SIZES[size]
     torch.manual_seed(0)
-    tokenizer = AutoTokenizer.from_pretrained(default_model_path())
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=768, num_hidden_layers=12,
-                        num_attention_heads=12, intermediate_size=3072)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir or default_model_path())
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
+                        num_attention_heads=heads, intermediate_size=4 * hidden)
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
@@ -98,7 +102,12 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", default="default,bert-base",
-                        help="comma list: default, bert-base, or any model id/folder")
+                        help="comma list: default, bert-base, minilm-sized (random weights), or "
+                             "any model id/folder")
+    parser.add_argument("--segments-file", default=None,
+                        help="pre-built segments JSON instead of the default corpus")
+    parser.add_argument("--tokenizer", default=None,
+                        help="tokenizer folder for the random models [the default model's]")
     parser.add_argument("--segments", default="500,1000,2000")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -111,15 +120,16 @@ def main() -> None:
     parser.add_argument("--extra", default="", help="extra flags for headatlas build")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(ROOT)}
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": path}
     rows = []
     for model in args.models.split(","):
-        model_arg = str(bert_base_sized(args.out / "bert-base-sized")) if model == "bert-base" \
-            else model
+        model_arg = str(random_model(args.out / f"{model}-random", model, args.tokenizer)) \
+            if model in SIZES else model
         for n in (int(x) for x in args.segments.split(",")):
             spec = {"model": model_arg, "segments": n, "batch_size": args.batch_size,
                     "threads": args.threads, "device": args.device,
-                    "precision": args.precision}
+                    "precision": args.precision, "segments_file": args.segments_file}
             out, _, fwd_rss = run_measured(
                 [sys.executable, "-c", FORWARD_SCRIPT, json.dumps(spec)], env)
             forward = json.loads(out.strip().splitlines()[-1])["forward"]
@@ -128,6 +138,7 @@ def main() -> None:
                        "--max-segments", str(n), "--batch-size", str(args.batch_size),
                        "--device", args.device, "--precision", args.precision, "--out", tmp]
                 cmd += ["--no-site"] if args.no_site else []
+                cmd += ["--segments", args.segments_file] if args.segments_file else []
                 cmd += [x for t in args.treebank for x in ("--treebank", t)]
                 cmd += ["--coref", args.coref] if args.coref else []
                 cmd += args.extra.split() if args.extra else []
