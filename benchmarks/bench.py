@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 FORWARD_SCRIPT = r"""
 import json, sys, time, torch
+from pathlib import Path
 from generator.config import BuildConfig
 from generator.corpus.general import prepare_general
 from generator.model.extraction import plan_batches
@@ -35,7 +36,8 @@ from generator.model.loading import load_model
 args = json.loads(sys.argv[1])
 torch.set_num_threads(args["threads"])
 config = BuildConfig(model=args["model"], max_segments=args["segments"], device=args["device"],
-                     precision=args["precision"], segments=args["segments_file"])
+                     precision=args["precision"],
+                     segments=Path(args["segments_file"]) if args["segments_file"] else None)
 lm = load_model(config.model, device=config.device, precision=config.precision)
 segments = prepare_general(config, lm).segments
 pad = lm.tokenizer.pad_token_id or 0
