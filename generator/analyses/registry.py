@@ -4,7 +4,8 @@ Adding an analysis is adding its module (an Accumulator), one line here and its 
 ``stream`` names the corpus it consumes (see ``STREAMS``); ``results_file`` the JSON document
 under OUT/results/ that its ``result()`` is merged into. ``POSTPROCESSORS`` run after every stream,
 in order, on the finished documents (by file name); they derive values from results, never from
-attention.
+attention. ``MODEL_STEPS`` (by results file) are model work that is trained, not accumulated
+(e.g. the probes); they run after the streams.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from typing import Any
 
 from generator.analyses.base import Accumulator
 from generator.analyses.entropy import AttentionEntropy
+from generator.analyses.gradients import GradientImportance, add_gradient_layer_means
 from generator.analyses.surface import SurfaceStats, add_layer_means
 from generator.corpus.general import prepare_general
-from generator.streams import Preparer
+from generator.corpus.gradient_sample import prepare_gradients
+from generator.probes.run import run_probes
+from generator.streams import ModelStep, Preparer
 
 
 @dataclass(frozen=True)
@@ -33,17 +37,24 @@ class AnalysisSpec:
 
 STREAMS: dict[str, Preparer] = {
     "general": prepare_general,
+    "gradients": prepare_gradients,
 }
 
 ANALYSES: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(SurfaceStats, stream="general", results_file="general"),
     AnalysisSpec(AttentionEntropy, stream="general", results_file="general"),
+    AnalysisSpec(GradientImportance, stream="gradients", results_file="gradients"),
 )
+
+MODEL_STEPS: dict[str, ModelStep] = {
+    "probes": run_probes,
+}
 
 PostProcessor = Callable[[dict[str, dict[str, Any]]], None]
 
 POSTPROCESSORS: tuple[PostProcessor, ...] = (
     add_layer_means,
+    add_gradient_layer_means,
 )
 
 

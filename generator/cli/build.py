@@ -51,6 +51,16 @@ def build(
     site: Annotated[bool | None, typer.Option("--site/--no-site",
                                               help="Render pages and build the site [on].")]
     = None,
+    gradient_segments: Annotated[int | None, typer.Option(
+        help="Segments sampled for attention gradients (Figure 3); 0 = off [200].")] = None,
+    probe_train: Annotated[Path | None, typer.Option(
+        help="CoNLL-U file the probing classifiers are trained on (Table 3).")] = None,
+    probe_eval: Annotated[Path | None, typer.Option(
+        help="CoNLL-U file the probing classifiers are scored on (UAS).")] = None,
+    probe_train_sentences: Annotated[int | None, typer.Option(
+        help="At most this many training sentences (seeded sample); 0 = all [0].")] = None,
+    probe_eval_sentences: Annotated[int | None, typer.Option(
+        help="At most this many scoring sentences (seeded sample); 0 = all [0].")] = None,
 ) -> None:
     """Analyse a model's attention heads on a corpus and write results (and the site)."""
     flags: dict[str, Any] = {
@@ -60,6 +70,9 @@ def build(
         "device": device, "precision": precision, "token_types": token_types,
         "word_rows": word_rows, "min_relation_count": min_relation_count, "cache": cache,
         "cache_dir": cache_dir, "trust_remote_code": trust_remote_code, "site": site,
+        "gradient_segments": gradient_segments, "probe_train": probe_train,
+        "probe_eval": probe_eval, "probe_train_sentences": probe_train_sentences,
+        "probe_eval_sentences": probe_eval_sentences,
     }
     cfg = load_config(config, {k: v for k, v in flags.items() if v is not None})
     timings = Timings()
