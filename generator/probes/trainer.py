@@ -7,8 +7,6 @@ punctuation (UPOS PUNCT) excluded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -22,22 +20,11 @@ from generator.probes.classifiers import (
     right_branching,
 )
 from generator.probes.features import ProbeSentence
+from generator.probes.threads import one_thread
 
 LEARNING_RATE = 0.002
 TRAINED = ("attn", "attn_embeddings", "distances_embeddings")
 BASELINES = ("right_branching",)
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Probe steps are tiny: one thread avoids the thread pool's overhead (10x on a busy
-    machine); the model's forward pass keeps its threads."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @dataclass

@@ -17,9 +17,11 @@ import torch
 from generator.corpus.conllu import read_conllu
 from generator.corpus.segment import Segment
 from generator.corpus.words import encode_words
+from generator.model.batch import AttentionBatch
 from generator.model.extraction import run_batch
 from generator.model.loading import LoadedModel
 from generator.probes.features import ProbeSentence, attention_features, word_vectors
+from generator.probes.threads import one_thread
 from generator.progress import track
 from generator.timings import Timings
 from generator.wordlevel import to_word_level
@@ -93,16 +95,23 @@ def stream_probe_sentences(
     for indices in track(plan, len(plan), description):
         batch = run_batch(lm, corpus.segments, indices, timings)
         for b, index in enumerate(indices):
-            n = int(batch.lengths[b])
-            word_ids = batch.word_ids[b, :n]
-            maps, units = to_word_level(batch.attentions[b, :, :, :n, :n], word_ids.tolist(),
-                                        rows=word_rows)
-            unit_roles = batch.roles[b, torch.tensor(units.first_token)]
-            words, root = attention_features(maps, units, unit_roles)
-            num_words = len(corpus.heads[index])
-            yield ProbeSentence(
-                words=words, root=root,
-                embeddings=word_vectors(batch.input_ids[b, :n], word_ids, table, num_words),
-                heads=torch.tensor(corpus.heads[index], dtype=torch.long),
-                scored=torch.tensor(corpus.scored[index], dtype=torch.bool),
-            )
+            with one_thread():
+                sentence = _sentence_features(batch, b, corpus, index, table, word_rows)
+            yield sentence
+
+
+def _sentence_features(batch: AttentionBatch, b: int, corpus: ProbeCorpus, index: int,
+                       table: torch.Tensor, word_rows: Literal["mean", "first"]) -> ProbeSentence:
+    n = int(batch.lengths[b])
+    word_ids = batch.word_ids[b, :n]
+    maps, units = to_word_level(batch.attentions[b, :, :, :n, :n], word_ids.tolist(),
+                                rows=word_rows)
+    unit_roles = batch.roles[b, torch.tensor(units.first_token)]
+    words, root = attention_features(maps, units, unit_roles)
+    num_words = len(corpus.heads[index])
+    return ProbeSentence(
+        words=words, root=root,
+        embeddings=word_vectors(batch.input_ids[b, :n], word_ids, table, num_words),
+        heads=torch.tensor(corpus.heads[index], dtype=torch.long),
+        scored=torch.tensor(corpus.scored[index], dtype=torch.bool),
+    )
