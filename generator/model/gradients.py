@@ -218,12 +218,11 @@ class GradientExtractor:
         keep = valid[:, None, None, :, None] & valid[:, None, None, None, :]
         roles = torch.zeros(valid.shape, dtype=torch.int8)
         word_ids = torch.full(valid.shape, -1, dtype=torch.long)
+        ids = torch.zeros(valid.shape, dtype=torch.long)  # the uncorrupted ids
         for r, s in enumerate(chosen):
             roles[r, : len(s)] = torch.tensor(self.lm.roles.roles(list(s.input_ids)),
                                               dtype=torch.int8)
             word_ids[r, : len(s)] = torch.tensor(s.word_ids)
-        ids = torch.zeros(valid.shape, dtype=torch.long)
-        for r, s in enumerate(chosen):
             ids[r, : len(s)] = torch.tensor(s.input_ids)
         return GradientBatch(
             attentions=(att * keep).contiguous(), input_ids=ids, roles=roles, word_ids=word_ids,
