@@ -69,6 +69,17 @@ class BuildConfig:
     http://127.0.0.1:8000/ (``headatlas serve``); for GitHub Pages https://USER.github.io/REPO/."""
     offline_site: bool = True
     """Also build OUT/site-offline, the variant that works from a plain folder (file://)."""
+    gradient_segments: int = 200
+    """Segments of the general corpus (a seeded sample) whose attention gradients are measured
+    (SPEC 4, Figure 3); each needs a backward pass, so this is kept small. 0 = off."""
+    probe_train: Path | None = None
+    """CoNLL-U file the attention probing classifiers are trained on (SPEC 8, Table 3)."""
+    probe_eval: Path | None = None
+    """CoNLL-U file the probes are scored on (UAS); probes run only when both files are given."""
+    probe_train_sentences: int = 0
+    """Train on at most this many sentences of probe_train (a seeded sample); 0 = all."""
+    probe_eval_sentences: int = 0
+    """Score on at most this many sentences of probe_eval (a seeded sample); 0 = all."""
 
     @property
     def cache_root(self) -> Path:
@@ -136,6 +147,7 @@ def _coerce(key: str, value: Any, hint: Any, where: str) -> Any:
 
 _POSITIVE = ("max_segments", "max_len", "batch_size", "min_relation_count",
              "distance_segments", "syntax_sentences", "mst_sentences")
+_NON_NEGATIVE = ("gradient_segments", "probe_train_sentences", "probe_eval_sentences")
 
 
 def make_config(values: dict[str, Any], where: str = "config") -> BuildConfig:
@@ -150,6 +162,9 @@ def make_config(values: dict[str, Any], where: str = "config") -> BuildConfig:
     for key in _POSITIVE:
         if key in clean and clean[key] < 1:
             raise HeadAtlasError(f"'{key}' must be at least 1, got {clean[key]}", path=where)
+    for key in _NON_NEGATIVE:
+        if key in clean and clean[key] < 0:
+            raise HeadAtlasError(f"'{key}' must be at least 0, got {clean[key]}", path=where)
     if "max_len" in clean and clean["max_len"] < 8:
         raise HeadAtlasError(f"'max_len' must be at least 8, got {clean['max_len']}", path=where)
     return BuildConfig(**clean)
@@ -183,12 +198,16 @@ def load_config(path: Path | None, overrides: dict[str, Any]) -> BuildConfig:
     if config.text is not None and config.segments is not None:
         raise HeadAtlasError("give either --text or --segments, not both", path="command line")
     check_input_files(config)
+    if (config.probe_train is None) != (config.probe_eval is None):
+        raise HeadAtlasError("the probes need both --probe-train and --probe-eval",
+                             path="command line")
     return config
 
 
 def check_input_files(config: BuildConfig) -> None:
     """Fail fast, before the model loads, when an input file is missing or not a file."""
-    given = [config.text, config.segments, config.coref, *config.treebank]
+    given = [config.text, config.segments, config.coref, config.probe_train, config.probe_eval,
+             *config.treebank]
     for path in (p for p in given if p is not None):
         if not path.exists():
             raise HeadAtlasError("file not found", path=path)

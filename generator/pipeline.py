@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from generator.analyses.base import AnalysisContext
-from generator.analyses.registry import POSTPROCESSORS, STREAMS, analyses_for
+from generator.analyses.registry import MODEL_STEPS, POSTPROCESSORS, STREAMS, analyses_for
 from generator.config import BuildConfig, config_as_dict
 from generator.corpus.segment import Segment, segments_digest
 from generator.model.cache import AttentionCache, cache_key
 from generator.model.extraction import extract
 from generator.model.loading import LoadedModel, load_model
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
+from generator.streams import BatchSource
 from generator.swap import recover, staging_path, swap_in
 from generator.timings import Timings
 
@@ -27,8 +28,10 @@ def run_stream(
     data: Any = None,
     timings: Timings | None = None,
     description: str = "Extracting attention",
+    extractor: BatchSource | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Run every analysis registered for ``stream`` over one pass of extraction.
+    """Run every analysis registered for ``stream`` over one pass of extraction (``extractor``
+    when the stream brings its own, else the cached attention extraction).
 
     Returns one merged document per results file.
     """
@@ -38,13 +41,18 @@ def run_stream(
     context = AnalysisContext(lm.num_layers, lm.num_heads, config, data, tokenizer=lm.tokenizer)
     accumulators = [spec.accumulator(context) for spec in specs]
     cache = None
-    if config.cache:
+    if config.cache and extractor is None:
         key = cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
                          "precision": config.precision, "device": config.device})
         cache = AttentionCache(config.cache_root / "attention", key)
     timings = timings or Timings()
-    for batch in extract(lm, segments, batch_size=config.batch_size, cache=cache,
-                         description=description, timings=timings):
+    if extractor is not None:
+        batches = extractor(segments, batch_size=config.batch_size, description=description,
+                            timings=timings)
+    else:
+        batches = extract(lm, segments, batch_size=config.batch_size, cache=cache,
+                          description=description, timings=timings)
+    for batch in batches:
         with timings.stage("analyses"):
             for acc in accumulators:
                 acc.update(batch)
@@ -73,10 +81,18 @@ def build_results(config: BuildConfig, timings: Timings) -> dict[str, Path]:
             continue
         inputs.update(stream.inputs)
         produced = run_stream(name, lm, stream.segments, config, data=stream.data,
-                              timings=timings, description=stream.description)
+                              timings=timings, description=stream.description,
+                              extractor=stream.extractor)
         for file, doc in produced.items():
             base = documents.get(file) or {"schema": SCHEMA, "model": model_summary(lm)}
             documents[file] = merge_documents([base, stream.header, doc])
+    for name, step in MODEL_STEPS.items():
+        output = step(config, lm, timings)
+        if output is None:
+            continue
+        inputs.update(output.inputs)
+        base = {"schema": SCHEMA, "model": model_summary(lm)}
+        documents[name] = merge_documents([base, output.document])
     with timings.stage("post-processing"):
         for post in POSTPROCESSORS:
             post(documents)

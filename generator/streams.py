@@ -7,13 +7,17 @@ not ask for it, e.g. no treebank given). Analyses registered for that stream con
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator.config import BuildConfig
 from generator.corpus.segment import Segment
+from generator.model.batch import AttentionBatch
 from generator.model.loading import LoadedModel
+from generator.timings import Timings
+
+BatchSource = Callable[..., Iterator[AttentionBatch]]
 
 
 @dataclass
@@ -26,6 +30,22 @@ class StreamInput:
     inputs: dict[str, str] = field(default_factory=dict)
     """Input files and their sha256, for the manifest."""
     description: str = "Extracting attention"
+    extractor: BatchSource | None = None
+    """None: the usual cached attention extraction. Otherwise what yields this stream's batches
+    (called as ``extractor(segments, batch_size=, description=, timings=)``), never cached:
+    e.g. the gradient extractor, which needs a backward pass."""
 
 
 Preparer = Callable[[BuildConfig, LoadedModel], StreamInput | None]
+
+
+@dataclass
+class StepOutput:
+    """What a model step (work that is trained rather than accumulated, e.g. the probes)
+    returns: its results document and its input files with their sha256."""
+
+    document: dict[str, Any]
+    inputs: dict[str, str] = field(default_factory=dict)
+
+
+ModelStep = Callable[[BuildConfig, LoadedModel, Timings], StepOutput | None]

@@ -4,7 +4,8 @@ Adding an analysis is adding its module (an Accumulator), one line here and its 
 ``stream`` names the corpus it consumes (see ``STREAMS``); ``results_file`` the JSON document
 under OUT/results/ that its ``result()`` is merged into. ``POSTPROCESSORS`` run after every stream,
 in order, on the finished documents (by file name); they derive values from results, never from
-attention.
+attention. ``MODEL_STEPS`` (by results file) are model work that is trained, not accumulated
+(e.g. the probes); they run after the streams.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from generator.analyses.coref import CorefHeads
 from generator.analyses.distances import HeadDistances
 from generator.analyses.entropy import AttentionEntropy
 from generator.analyses.examples import AttentionExamples
+from generator.analyses.gradients import GradientImportance, add_gradient_layer_means
 from generator.analyses.headmap import add_head_map
 from generator.analyses.surface import SurfaceStats, add_layer_means
 from generator.analyses.syntax import DependencySyntax
 from generator.corpus.coref_stream import prepare_coref
 from generator.corpus.general import prepare_general
+from generator.corpus.gradient_sample import prepare_gradients
 from generator.corpus.treebank import prepare_syntax
-from generator.streams import Preparer
+from generator.probes.run import run_probes
+from generator.streams import ModelStep, Preparer
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ STREAMS: dict[str, Preparer] = {
     "general": prepare_general,
     "coref": prepare_coref,
     "syntax": prepare_syntax,
+    "gradients": prepare_gradients,
 }
 
 ANALYSES: tuple[AnalysisSpec, ...] = (
@@ -54,7 +59,12 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(HeadDistances, stream="general", results_file="heads"),
     AnalysisSpec(BlockMass, stream="general", results_file="heads"),
     AnalysisSpec(DependencySyntax, stream="syntax", results_file="syntax"),
+    AnalysisSpec(GradientImportance, stream="gradients", results_file="gradients"),
 )
+
+MODEL_STEPS: dict[str, ModelStep] = {
+    "probes": run_probes,
+}
 
 PostProcessor = Callable[[dict[str, dict[str, Any]]], None]
 
@@ -62,6 +72,7 @@ POSTPROCESSORS: tuple[PostProcessor, ...] = (
     add_layer_means,
     add_head_map,
     add_behaviour_labels,
+    add_gradient_layer_means,
 )
 
 

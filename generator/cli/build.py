@@ -66,6 +66,16 @@ def build(
     offline_site: Annotated[bool | None, typer.Option(
         "--offline-site/--no-offline-site",
         help="Also build OUT/site-offline for file:// [on].")] = None,
+    gradient_segments: Annotated[int | None, typer.Option(
+        help="Segments sampled for attention gradients (Figure 3); 0 = off [200].")] = None,
+    probe_train: Annotated[Path | None, typer.Option(
+        help="CoNLL-U file the probing classifiers are trained on (Table 3).")] = None,
+    probe_eval: Annotated[Path | None, typer.Option(
+        help="CoNLL-U file the probing classifiers are scored on (UAS).")] = None,
+    probe_train_sentences: Annotated[int | None, typer.Option(
+        help="At most this many training sentences (seeded sample); 0 = all [0].")] = None,
+    probe_eval_sentences: Annotated[int | None, typer.Option(
+        help="At most this many scoring sentences (seeded sample); 0 = all [0].")] = None,
 ) -> None:
     """Analyse a model's attention heads on a corpus and write results (and the site)."""
     flags: dict[str, Any] = {
@@ -79,6 +89,9 @@ def build(
         "mst_sentences": mst_sentences, "cache": cache,
         "cache_dir": cache_dir, "trust_remote_code": trust_remote_code, "site": site,
         "site_url": site_url, "offline_site": offline_site,
+        "gradient_segments": gradient_segments, "probe_train": probe_train,
+        "probe_eval": probe_eval, "probe_train_sentences": probe_train_sentences,
+        "probe_eval_sentences": probe_eval_sentences,
     }
     from generator.pipeline import build_results  # torch: only for the commands that need it
 

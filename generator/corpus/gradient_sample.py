@@ -1,0 +1,34 @@
+"""The gradients stream: a seeded sample of the general segments, run with a backward pass.
+
+The segments are the general stream's (same corpus, same cuts); ``gradient_segments`` of them are
+drawn with the build's seed. The batches come from ``GradientExtractor`` (never from the attention
+cache), whose objective (masked-LM or representation) is named in the results.
+"""
+
+from __future__ import annotations
+
+import random
+
+from generator.config import BuildConfig
+from generator.corpus.general import prepare_general
+from generator.model.gradients import GradientExtractor
+from generator.model.loading import LoadedModel
+from generator.streams import StreamInput
+
+
+def prepare_gradients(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
+    if config.gradient_segments == 0:
+        return None
+    general = prepare_general(config, lm)
+    segments = general.segments
+    k = min(config.gradient_segments, len(segments))
+    chosen = sorted(random.Random(config.seed).sample(range(len(segments)), k))
+    sample = [segments[i] for i in chosen]
+    extractor = GradientExtractor.for_model(lm, seed=config.seed)
+    corpus = {**general.header.get("corpus", {}), "segments": len(sample),
+              "tokens": sum(len(s) for s in sample), "sampled_from": len(segments)}
+    return StreamInput(segments=sample, data=sample,
+                       header={"corpus": corpus, "objective": extractor.describe()},
+                       inputs=general.inputs,
+                       description="Attention gradients (general corpus sample)",
+                       extractor=extractor)

@@ -1,0 +1,126 @@
+"""dL/dA from the gradient extractor against finite differences on tiny models (SPEC 4).
+
+The check perturbs one post-softmax attention weight inside BERT's eager attention (the function
+transformers looks up at call time) and compares the change of the segment's loss with the
+reported gradient, in float64.
+"""
+
+import json
+from contextlib import contextmanager
+
+import pytest
+import torch
+import transformers.models.bert.modeling_bert as modeling_bert
+
+from generator.corpus.words import encode_words
+from generator.model.gradients import MASKED_LM, REPRESENTATION, GradientExtractor
+from generator.model.loading import load_model
+from tests.helpers import make_tiny_model
+
+SENTENCES = (["the", "cat", "saw", "the", "dog", "."],
+             ["john", "went", "to", "london", ",", "and", "mary", "made", "a", "new", "book"])
+
+
+@contextmanager
+def perturbed(layer: int, b: int, head: int, i: int, j: int, eps: float):
+    original = modeling_bert.eager_attention_forward
+
+    def eager_with_perturbation(module, query, key, value, attention_mask, scaling=None,
+                                dropout=0.0, **kwargs):
+        weights = torch.matmul(query, key.transpose(2, 3)) * scaling
+        if attention_mask is not None:
+            weights = weights + attention_mask
+        weights = torch.softmax(weights, dim=-1)
+        if module.layer_idx == layer:
+            weights = weights.clone()
+            weights[b, head, i, j] += eps
+        return torch.matmul(weights, value).transpose(1, 2).contiguous(), weights
+
+    modeling_bert.eager_attention_forward = eager_with_perturbation
+    try:
+        yield
+    finally:
+        modeling_bert.eager_attention_forward = original
+
+
+def float64_extractor(folder) -> tuple[GradientExtractor, list]:
+    lm = load_model(str(folder))
+    ex = GradientExtractor.for_model(lm, seed=5)
+    ex.module.double()
+    if ex.objective == REPRESENTATION:
+        ex.directions = ex.directions.double()
+    segs = [encode_words(w, lm.tokenizer, lm.template, max_len=64) for w in SENTENCES]
+    return ex, segs
+
+
+@pytest.mark.parametrize("masked_lm", [False, True])
+def test_gradients_match_finite_differences(tiny_model_dir, masked_lm):
+    ex, segs = float64_extractor(tiny_model_dir("bert", masked_lm=masked_lm))
+    assert ex.objective == (MASKED_LM if masked_lm else REPRESENTATION)
+    inputs = ex._inputs(segs, [0, 1])  # segment 0 is padded in this batch
+    batch = ex.run_batch(segs, [0, 1])
+    with torch.enable_grad():
+        losses, attentions = ex.losses(inputs)
+        grads = torch.autograd.grad(losses.sum(), attentions)
+    # the batch holds the same gradients (as float32), zero on padding
+    n0 = len(segs[0])
+    expected = torch.stack(grads, 1).float()
+    assert torch.allclose(batch.gradients[1], expected[1], atol=1e-6)
+    assert torch.allclose(batch.gradients[0, :, :, :n0, :n0], expected[0, :, :, :n0, :n0],
+                          atol=1e-6)
+    assert batch.gradients[0, :, :, n0:, :].abs().sum() == 0
+    assert batch.gradients[0, :, :, :, n0:].abs().sum() == 0
+    gen = torch.Generator().manual_seed(0)
+    checked = 0
+    for layer, g in enumerate(grads):
+        for b, seg in enumerate(segs):
+            n = len(seg)
+            flat = g[b, :, :n, :n].abs().flatten()
+            picks = flat.topk(3).indices.tolist()
+            picks += torch.randint(flat.numel(), (3,), generator=gen).tolist()
+            for p in picks:
+                head, rest = divmod(p, n * n)
+                i, j = divmod(rest, n)
+                eps = 1e-6
+                values = []
+                for sign in (1, -1):
+                    with perturbed(layer, b, head, i, j, sign * eps), torch.no_grad():
+                        values.append(float(ex.losses(inputs)[0][b]))
+                fd = (values[0] - values[1]) / (2 * eps)
+                assert fd == pytest.approx(float(g[b, head, i, j]), rel=1e-5, abs=1e-9)
+                checked += 1
+    assert checked == 2 * 2 * 6
+    assert any(float(g.abs().max()) > 1e-4 for g in grads)  # the check was not all zeros
+
+
+def test_segment_gradients_do_not_depend_on_batching(tiny_model_dir):
+    lm = load_model(str(tiny_model_dir("bert", masked_lm=True)))
+    ex = GradientExtractor.for_model(lm, seed=5)
+    segs = [encode_words(w, lm.tokenizer, lm.template, max_len=64) for w in SENTENCES]
+    alone = ex.run_batch(segs, [0])
+    together = ex.run_batch(segs, [1, 0])
+    n = len(segs[0])
+    assert torch.allclose(alone.gradients[0], together.gradients[1, :, :, :n, :n], atol=1e-6)
+
+
+def test_head_declared_but_missing_falls_back(tmp_path):
+    folder = make_tiny_model(tmp_path / "m", "bert", masked_lm=False)
+    config = json.loads((folder / "config.json").read_text())
+    config["architectures"] = ["BertForMaskedLM"]
+    (folder / "config.json").write_text(json.dumps(config))
+    ex = GradientExtractor.for_model(load_model(str(folder)), seed=0)
+    assert ex.objective == REPRESENTATION
+    assert "missing" in ex.describe()["note"]
+
+
+@pytest.mark.parametrize("kind", ["roberta", "distilbert", "albert", "electra", "mpnet"])
+def test_other_architectures_give_gradients(tiny_model_dir, kind):
+    """autograd refuses tensors that the loss does not use, so this checks that each
+    architecture returns the attention weights it actually computes with."""
+    lm = load_model(str(tiny_model_dir(kind)))
+    ex = GradientExtractor.for_model(lm, seed=0)
+    segs = [encode_words(w, lm.tokenizer, lm.template, max_len=64) for w in SENTENCES]
+    batch = ex.run_batch(segs, [0, 1])
+    assert batch.gradients.shape == batch.attentions.shape
+    assert torch.isfinite(batch.gradients).all()
+    assert (batch.gradients[:, -1].abs().sum((-1, -2, -3)) > 0).all()
