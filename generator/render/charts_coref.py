@@ -48,6 +48,7 @@ def accuracy_heatmap(data: SiteData, page: str) -> dict[str, Any]:
 def example_attention(example: dict[str, Any]) -> dict[str, Any]:
     """The pronoun's attention to every candidate word, in text order; antecedents coloured."""
     words = example["words"]
+    name = head_label(example["layer"], example["head"])
     rows = []
     for c in example["candidates"]:
         mark = " (chosen)" if c["word"] == example["predicted_word"] else ""
@@ -57,7 +58,7 @@ def example_attention(example: dict[str, Any]) -> dict[str, Any]:
     chart = alt.Chart(named("rows")).mark_bar().encode(
         y=alt.Y("word:N", sort=alt.EncodingSortField("order", order="ascending"),
                 title=None, axis=alt.Axis(labelLimit=160)),
-        x=alt.X("weight:Q", title=f"attention from the pronoun ({head_label(example['layer'], example['head'])})"),
+        x=alt.X("weight:Q", title=f"attention from the pronoun ({name})"),
         color=alt.Color("kind:N", title=None,
                         scale=alt.Scale(domain=list(KINDS.values()),
                                         range=["#d62728", "#9e9e9e"]),

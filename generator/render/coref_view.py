@@ -24,8 +24,8 @@ def table_rows(data: SiteData, page: str) -> list[dict[str, Any]]:
     best = doc.get("best")
     if best:
         name = head_label(best["layer"], best["head"])
-        rows.append({"name": f"Best head [{name}]({link(page, head_page(best['layer'], best['head']))})",
-                     **_summary(best)})
+        target = link(page, head_page(best["layer"], best["head"]))
+        rows.append({"name": f"Best head [{name}]({target})", **_summary(best)})
     for key, title in BASELINE_NAMES.items():
         if key in doc.get("baselines", {}):
             rows.append({"name": title, **_summary(doc["baselines"][key])})

@@ -108,8 +108,8 @@ def shared_traits(data: SiteData, members: list[tuple[int, int]]) -> list[str]:
     """Sentence parts saying how the members' general metrics differ from all heads'.
 
     A metric is a trait when the members' mean is at least ``TRAIT_MIN_Z`` standard deviations
-    (over all heads) and, for shares, ``TRAIT_MIN_SHARE`` from the mean of all heads; the ``MAX_TRAITS`` largest are kept, largest
-    first (ties: metric order)."""
+    (over all heads) and, for shares, ``TRAIT_MIN_SHARE`` from the mean of all heads; the
+    ``MAX_TRAITS`` largest are kept, largest first (ties: metric order)."""
     found = []
     for order, metric in enumerate(TRAIT_METRICS):
         if metric not in data.metrics or not members:
