@@ -31,6 +31,11 @@ BOOTSTRAP_SAMPLES = 1000
 CONFIDENCE = 0.95
 _KEY_STRIDE = 4096  # example key = window index * stride + mention index (mentions < stride)
 _NO_EXAMPLE = torch.iinfo(torch.int64).max
+PERSONAL_PRONOUNS = frozenset({
+    "he", "she", "it", "they", "him", "her", "them", "his", "its", "their", "hers", "theirs",
+    "himself", "herself", "itself", "themselves"})
+"""Third-person pronouns with a referent in the text: the example prefers them to generic
+"one", "you" or "we", whose antecedent is often only loosely the same entity."""
 
 
 def word_rows(
@@ -104,6 +109,8 @@ class CorefHeads(Accumulator):
         self.add_state("mentions_seen", torch.zeros(()), "sum")
         # One example per head: the smallest key among correctly resolved pronouns with at
         # least two candidates, and (cat) the candidates' weights behind every key kept.
+        # Keys of pronouns outside PERSONAL_PRONOUNS are offset past every other key.
+        self.generic_offset = len(data.windows) * _KEY_STRIDE
         self.add_state("example_key", torch.full(self.shape, _NO_EXAMPLE), "min")
         self.add_state("example_weights", [], "cat")
 
@@ -135,8 +142,10 @@ class CorefHeads(Accumulator):
                     predicted = PREDICTORS[name](window, a)
                     self.baseline_correct[window.doc, t, k] += float(predicted in a.gold)
                 if TYPES[t] == "pronoun" and len(a.candidates) >= 2:
-                    self._keep_example(index * _KEY_STRIDE + a.mention, correct,
-                                       rows_of[:, :, q][:, :, cols])
+                    key = index * _KEY_STRIDE + a.mention
+                    if window.words[mention.head].lower() not in PERSONAL_PRONOUNS:
+                        key += self.generic_offset
+                    self._keep_example(key, correct, rows_of[:, :, q][:, :, cols])
 
     def _keep_example(self, key: int, correct: torch.Tensor, weights: torch.Tensor) -> None:
         better = correct & (key < self.example_key)
@@ -206,7 +215,7 @@ class CorefHeads(Accumulator):
             return None
         weights = next(w for lay, h, k, w in self.example_weights
                        if (lay, h, k) == (layer, head, key))
-        index, k = divmod(key, _KEY_STRIDE)
+        index, k = divmod(key % self.generic_offset, _KEY_STRIDE)
         window = self.context.data.windows[index]
         anaphor = next(a for a in find_anaphors(window.mentions) if a.mention == k)
         entity_ids: dict[str, int] = {}

@@ -6,7 +6,8 @@ needs no escaping. Findings whose inputs are missing are left out.
 
 from __future__ import annotations
 
-from generator.render.names import head_label, head_page, link
+from generator.render.heads_view import layer_distances
+from generator.render.names import analysis_page, head_label, head_page, link
 from generator.render.view import SiteData
 
 PAPER_THRESHOLDS = {"next": 0.5, "prev": 0.5, "cls": 0.6, "sep": 0.6, "punct": 0.6}
@@ -69,7 +70,29 @@ def findings(data: SiteData, page: str = "index.md") -> list[str]:
         means = _layer_means(data, "sep_sep")
         top = max(range(len(means)), key=lambda i: (means[i], -i))
         out.append(f"[SEP] tokens attend to [SEP] most in layer {top} ({means[top]:.0%}).")
-    return out
+    return out + _coref_findings(data, page) + _heads_findings(data, page)
+
+
+def _coref_findings(data: SiteData, page: str) -> list[str]:
+    best = data.get("coref").get("best")
+    if not best:
+        return []
+    nearest = data.get("coref").get("baselines", {}).get("nearest", {}).get("accuracy")
+    tail = f" (nearest-mention baseline: {nearest:.0%})" if nearest is not None else ""
+    return [f"The best coreference head, {_head_link(best['layer'], best['head'], page)}, "
+            f"links {best['accuracy']:.0%} of mentions to a correct antecedent{tail}."]
+
+
+def _heads_findings(data: SiteData, page: str) -> list[str]:
+    if not data.has("heads"):
+        return []
+    same, other = layer_distances(data)
+    if same is None or other is None:
+        return []
+    closer = "closer together" if same < other else "no closer together"
+    return [f"Heads of the same layer sit {closer} than heads of different layers on the "
+            f"[head map]({link(page, analysis_page('heads'))}): mean distance {same:.3f} "
+            f"vs {other:.3f}."]
 
 
 def behaviour_counts(data: SiteData) -> list[tuple[str, int]]:

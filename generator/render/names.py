@@ -43,3 +43,12 @@ def link(from_page: str, to_page: str) -> str:
 def html_url(from_page: str, to_page: str) -> str:
     """A relative URL to the built HTML of ``to_page`` (for chart hyperlinks)."""
     return link(from_page, to_page)[: -len(".md")] + ".html"
+
+
+def cluster_label(cluster: int) -> str:
+    """A head cluster of heads.json (0-based, numbered by its lowest head)."""
+    return f"C{cluster}"
+
+
+def cluster_page(cluster: int) -> str:
+    return f"clusters/{cluster_label(cluster)}.md"

@@ -20,7 +20,14 @@ from generator.progress import track
 from generator.render import escape, names
 from generator.render.escape import script_json
 from generator.render.findings import behaviour_counts, findings
-from generator.render.registry import ANALYSIS_CHARTS, HEAD_CHARTS, HOME_CHARTS, LAYER_CHARTS
+from generator.render.registry import (
+    ANALYSIS_CHARTS,
+    EXTRA_PAGES,
+    HEAD_CHARTS,
+    HOME_CHARTS,
+    LAYER_CHARTS,
+    TEMPLATE_HELPERS,
+)
 from generator.render.view import METRIC_NAMES, SiteData
 
 NavItem = dict[str, Any] | str
@@ -48,7 +55,8 @@ def make_environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["pct"] = lambda v, d=0: "n/a" if v is None else f"{v:.{d}%}"
     env.filters["num"] = lambda v, d=3: "n/a" if v is None else f"{v:.{d}f}"
     env.globals.update(head_label=names.head_label, paper_label=names.paper_label,
-                       layer_label=names.layer_label, METRIC_NAMES=METRIC_NAMES)
+                       layer_label=names.layer_label, METRIC_NAMES=METRIC_NAMES,
+                       **TEMPLATE_HELPERS)
     return env
 
 
@@ -157,7 +165,12 @@ def render_pages(data: SiteData, docs: Path, env: jinja2.Environment | None = No
         charts = _collect(ANALYSIS_CHARTS, {results_file}, data, page)
         writer.write(page, template, charts, doc=data.get(results_file))
         title = _title(env, template, results_file)
-        analyses.append({title: page})
+        extra = EXTRA_PAGES[results_file](data) if results_file in EXTRA_PAGES else []
+        for more in extra:
+            writer.write(more.page, more.template, {}, doc=data.get(results_file),
+                         **more.context)
+        analyses.append({title: [page, *({more.title: more.page} for more in extra)]}
+                        if extra else {title: page})
     if analyses:
         nav.append({"Analyses": analyses})
     layers: list[NavItem] = []

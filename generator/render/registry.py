@@ -9,9 +9,12 @@ embeds one with ``{{ chart("name") }}``. Builders run only when F.json exists.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from generator.render import charts as C
+from generator.render import charts_coref, charts_heads, coref_view, heads_view
+from generator.render.names import cluster_label, cluster_page
 from generator.render.view import SiteData
 
 Spec = dict[str, Any]
@@ -65,7 +68,41 @@ def examples_head(data: SiteData, layer: int, head: int, page: str) -> dict[str,
             for k, ex in enumerate(examples)}
 
 
+def coref_page(data: SiteData, page: str) -> dict[str, Spec]:
+    example = data.get("coref").get("example")
+    charts = {"accuracy": charts_coref.accuracy_heatmap(data, page)}
+    if example:
+        charts["example"] = charts_coref.example_attention(example)
+    return charts
+
+
+def heads_page(data: SiteData, page: str) -> dict[str, Spec]:
+    return {"map": charts_heads.head_map(data, page)}
+
+
+def cluster_pages(data: SiteData) -> list[ExtraPage]:
+    """One page per head cluster (templates/cluster.md.j2)."""
+    return [ExtraPage(cluster_page(c), "cluster.md.j2", f"Cluster {cluster_label(c)}",
+                      {"cluster": c, "members": members})
+            for c, members in enumerate(heads_view.clusters(data))]
+
+
+@dataclass(frozen=True)
+class ExtraPage:
+    """A page of its own beyond ``analyses/F.md`` (listed under F's page in the navigation)."""
+
+    page: str
+    template: str
+    title: str
+    context: dict[str, Any]
+
+
 HOME_CHARTS: tuple[PageCharts, ...] = (home_page,)
-ANALYSIS_CHARTS: dict[str, PageCharts] = {"general": general_page}
+ANALYSIS_CHARTS: dict[str, PageCharts] = {"general": general_page, "coref": coref_page,
+                                          "heads": heads_page}
+EXTRA_PAGES: dict[str, Callable[[SiteData], list[ExtraPage]]] = {"heads": cluster_pages}
+TEMPLATE_HELPERS: dict[str, Any] = {"coref_view": coref_view, "heads_view": heads_view,
+                                    "cluster_label": cluster_label}
+"""Modules and functions the templates may call, by name."""
 LAYER_CHARTS: dict[str, LayerCharts] = {"general": general_layer, "examples": examples_layer}
 HEAD_CHARTS: dict[str, HeadCharts] = {"general": general_head, "examples": examples_head}

@@ -22,7 +22,8 @@ from generator.render.site import render_site
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "results"
-PAGES = ("index.html", "layers/L1.html", "heads/L0-H0.html", "analyses/general.html")
+PAGES = ("index.html", "layers/L1.html", "heads/L0-H0.html", "analyses/general.html",
+         "analyses/heads.html", "analyses/coref.html")
 
 
 def _playwright():
@@ -170,3 +171,48 @@ def test_search_finds_a_head_page(browser, built_site: Path, http_root: str) -> 
         assert "L1-H2" in page.locator(".md-search-result").inner_text()
         context.close()
         assert left == [], root
+
+
+def _legend(page, chart: str) -> list[str]:
+    return page.eval_on_selector_all(f"#{chart} svg .role-legend-label text",
+                                     "els => els.map(e => e.textContent)")
+
+
+@pytest.mark.parametrize("variant", ["http", "file"])
+def test_head_map_switches_colours_and_opens_a_head(browser, built_site: Path, http_root: str,
+                                                    variant: str) -> None:
+    root = http_root if variant == "http" else (built_site / "site-offline").as_uri() + "/"
+    context, page, left, errors = _open(browser)
+    page.goto(root + "analyses/heads.html")
+    _charts_drawn(page)
+    assert {"cluster C0", "cluster C1", "cluster C2"} <= set(_legend(page, "ha-heads-map"))
+    page.locator("#ha-heads-map input[type=radio][value='layer']").check()
+    page.wait_for_function("() => [...document.querySelectorAll("
+                           "'#ha-heads-map .role-legend-label text')]"
+                           ".some(e => e.textContent === 'layer 1')", timeout=10_000)
+    assert "cluster C0" not in _legend(page, "ha-heads-map")
+    # the first point is L0-H0 (data order); clicking it follows its relative href
+    point = page.locator("#ha-heads-map svg .mark-symbol path").first
+    point.click()
+    page.wait_for_function("() => (document.querySelector('article h1') || {}).textContent"
+                           "?.startsWith('L0-H0')", timeout=15_000)
+    assert page.url.endswith("heads/L0-H0.html")
+    context.close()
+    assert left == [] and errors == []
+
+
+def test_coref_example_shows_hostile_words_as_text(browser, built_site: Path,
+                                                   http_root: str) -> None:
+    context, page, left, errors = _open(browser)
+    page.goto(http_root + "analyses/coref.html")
+    _charts_drawn(page)
+    passage = page.locator("div.ha-passage")
+    assert passage.locator("b").count() == 0
+    assert "</script><b>x</b>" in passage.inner_text()
+    assert page.locator("div.ha-passage .ha-pronoun").inner_text() == "*She*"
+    assert page.locator("div.ha-passage .ha-predicted").inner_text() == "Kim"
+    labels = page.eval_on_selector_all("#ha-coref-example svg text",
+                                       "els => els.map(e => e.textContent)")
+    assert "0 Kim (chosen)" in labels and "2 </script><b>x</b>" in labels
+    context.close()
+    assert left == [] and errors == []

@@ -116,6 +116,29 @@ def test_example_is_the_best_heads_first_pronoun():
     assert [m["entity"] for m in ex["mentions"]] == [0, 1, 0, 1, 0]
 
 
+def test_example_prefers_a_personal_pronoun():
+    """With "He" made a generic "One", the example is the later "her" (also right for GOOD)."""
+    from dataclasses import replace
+    acc = CorefHeads(context())
+    words = list(STORY.words)
+    words[4] = "One"
+    generic = replace(STORY, words=tuple(words))
+    acc.context.data.windows[0] = replace(generic, doc=0, doc_id="d0")
+    acc.context.data.windows[1] = replace(generic, doc=1, doc_id="d1")
+    acc.update(batch([0, 1]))
+    ex = acc.result()["example"]
+    assert ex["words"][ex["pronoun_word"]] == "her" and ex["pronoun"] == 3
+    assert ex["predicted_word"] == 2 and ex["doc_id"] == "d0"
+    # with no personal pronoun, the earliest generic one is still taken
+    words[6] = "you"
+    both = replace(STORY, words=tuple(words))
+    fallback = CorefHeads(context())
+    fallback.context.data.windows[:] = [replace(both, doc=d, doc_id=f"d{d}") for d in (0, 1)]
+    fallback.update(batch([0, 1]))
+    out = fallback.result()["example"]
+    assert out["words"][out["pronoun_word"]] == "One" and out["pronoun"] == 2
+
+
 def test_merge_of_shards_equals_one_pass():
     one = CorefHeads(context())
     one.update(batch([0, 1]))

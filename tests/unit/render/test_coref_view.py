@@ -1,0 +1,56 @@
+"""coref.json as the pages read it: Table 2's rows, ranks and the escaped example passage."""
+
+from __future__ import annotations
+
+from generator.render import coref_view
+from generator.render.view import SiteData
+
+
+def test_table_rows_put_the_best_head_first(fixture_data: SiteData) -> None:
+    rows = coref_view.table_rows(fixture_data, "analyses/coref.md")
+    assert [r["name"] for r in rows] == ["Best head [L1-H0](../heads/L1-H0.md)",
+                                         "Nearest mention", "Head-word match",
+                                         "Rule-based (sieves)"]
+    assert rows[0]["all"] == 0.6 and rows[0]["ci"] == [0.4, 0.8] and rows[0]["pronoun"] == 0.8
+    assert rows[2]["proper"] == 1.0
+
+
+def test_rank_counts_better_heads(fixture_data: SiteData) -> None:
+    # accuracy.all: [[.2, .35, .1], [.6, .3, .25]]
+    assert coref_view.rank(fixture_data, 1, 0) == 1
+    assert coref_view.rank(fixture_data, 0, 1) == 2
+    assert coref_view.rank(fixture_data, 0, 2) == 6
+
+
+def _example(**changes):
+    example = {"layer": 0, "head": 0, "words": ["a", "b", "c", "<i>it</i>"],
+               "sentence_starts": [0, 3],
+               "mentions": [{"start": 0, "end": 2, "head": 0, "entity": 0},
+                            {"start": 1, "end": 1, "head": 1, "entity": 1},
+                            {"start": 3, "end": 3, "head": 3, "entity": 1}],
+               "pronoun": 2, "pronoun_word": 3, "predicted_word": 1,
+               "candidates": [{"word": 0, "weight": 0.1, "gold": False},
+                              {"word": 1, "weight": 0.4, "gold": True}]}
+    return {**example, **changes}
+
+
+def test_passage_nests_mentions_and_marks_the_words() -> None:
+    html = coref_view.passage_html(_example())
+    # [a [b]1 c]0 | [it]1: outer bracket opens first, inner closes first
+    brackets = [part.split(">")[1][0] for part in html.split('<span class="ha-bracket')[1:]]
+    assert brackets == ["[", "[", "]", "]", "[", "]"]
+    assert html.index("<sub>1</sub>") < html.index("<sub>0</sub>")
+    assert 'class="ha-word ha-candidate ha-predicted ha-gold"' in html
+    assert 'style="--ha-w:0.25"' in html  # 0.1 / 0.4, shaded relative to the largest weight
+    assert 'class="ha-word ha-pronoun"' in html
+    assert html.count('class="ha-sentence-break"') == 1
+    assert "<i>" not in html and "&#60;i&#62;it&#60;/i&#62;" in html
+    words = coref_view.example_words(_example())
+    assert words == {"pronoun": "&#60;i&#62;it&#60;/i&#62;", "predicted": "b",
+                     "antecedent": "b"}
+
+
+def test_fixture_passage_escapes_hostile_words(fixture_data: SiteData) -> None:
+    html = coref_view.passage_html(fixture_data.get("coref")["example"])
+    assert "</script>" not in html and "<b>" not in html
+    assert "&#42;She&#42;" in html
