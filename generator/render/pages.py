@@ -17,7 +17,7 @@ import jinja2
 import generator
 from generator.errors import HeadAtlasError
 from generator.progress import track
-from generator.render import escape, names
+from generator.render import escape, names, syntax_view
 from generator.render.escape import script_json
 from generator.render.findings import behaviour_counts, findings
 from generator.render.registry import ANALYSIS_CHARTS, HEAD_CHARTS, HOME_CHARTS, LAYER_CHARTS
@@ -49,6 +49,7 @@ def make_environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["num"] = lambda v, d=3: "n/a" if v is None else f"{v:.{d}f}"
     env.globals.update(head_label=names.head_label, paper_label=names.paper_label,
                        layer_label=names.layer_label, METRIC_NAMES=METRIC_NAMES)
+    env.globals["syntax"] = syntax_view
     return env
 
 

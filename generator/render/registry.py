@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from generator.render import charts as C
+from generator.render import syntax_charts, syntax_view
 from generator.render.view import SiteData
 
 Spec = dict[str, Any]
@@ -65,7 +66,23 @@ def examples_head(data: SiteData, layer: int, head: int, page: str) -> dict[str,
             for k, ex in enumerate(examples)}
 
 
+def syntax_page(data: SiteData, page: str) -> dict[str, Spec]:
+    doc = data.get("syntax")
+    charts = {"accuracy": syntax_charts.accuracy_heatmap(doc, page)}
+    if doc.get("mst", {}).get("uuas"):
+        charts["mst"] = syntax_charts.mst_heatmap(doc, page)
+    return charts
+
+
+def syntax_head(data: SiteData, layer: int, head: int, page: str) -> dict[str, Spec]:
+    examples = syntax_view.head_examples(data.get("syntax")).get((layer, head), [])
+    return {f"figure5_{k}": syntax_charts.figure5(ex, syntax_view.gold_arcs(ex),
+                                                  f"Example {k + 1}")
+            for k, ex in enumerate(examples)}
+
+
 HOME_CHARTS: tuple[PageCharts, ...] = (home_page,)
-ANALYSIS_CHARTS: dict[str, PageCharts] = {"general": general_page}
+ANALYSIS_CHARTS: dict[str, PageCharts] = {"general": general_page, "syntax": syntax_page}
 LAYER_CHARTS: dict[str, LayerCharts] = {"general": general_layer, "examples": examples_layer}
-HEAD_CHARTS: dict[str, HeadCharts] = {"general": general_head, "examples": examples_head}
+HEAD_CHARTS: dict[str, HeadCharts] = {"general": general_head, "examples": examples_head,
+                                      "syntax": syntax_head}
