@@ -48,3 +48,16 @@ def test_head_sections(fixture_data: SiteData, tmp_path: Path) -> None:
     assert "figure5" not in l1h0
     layer1 = (tmp_path / "layers" / "L1.md").read_text(encoding="utf-8")
     assert "No relation has its best head in layer 1" in layer1
+
+
+def test_only_all_no_interval_no_examples(fixture_data: SiteData, tmp_path: Path) -> None:
+    doc = copy.deepcopy(fixture_data.get("syntax"))
+    doc["relations"] = {"all": doc["relations"]["all"]}
+    doc["relations"]["all"]["best"]["ci"] = None
+    doc["examples"], doc["rare_relations"] = [], {}
+    render_pages(SiteData({**fixture_data.documents, "syntax": doc}, 2, 3), tmp_path)
+    page = (tmp_path / "analyses" / "syntax.md").read_text(encoding="utf-8")
+    assert "| dep2head | 50.0% (no interval) | +1 |" in page
+    assert "| Relations | 0 relations with at least 3 dependents" in page
+    assert "count only" not in page
+    assert "figure5" not in (tmp_path / "heads" / "L0-H1.md").read_text(encoding="utf-8")
