@@ -6,6 +6,8 @@ needs no escaping. Findings whose inputs are missing are left out.
 
 from __future__ import annotations
 
+from generator.render import syntax_view
+from generator.render.escape import text as escape_text
 from generator.render.heads_view import layer_distances
 from generator.render.names import analysis_page, head_label, head_page, link
 from generator.render.view import SiteData
@@ -70,6 +72,7 @@ def findings(data: SiteData, page: str = "index.md") -> list[str]:
         means = _layer_means(data, "sep_sep")
         top = max(range(len(means)), key=lambda i: (means[i], -i))
         out.append(f"[SEP] tokens attend to [SEP] most in layer {top} ({means[top]:.0%}).")
+    out += syntax_findings(data, page)
     return out + _coref_findings(data, page) + _heads_findings(data, page)
 
 
@@ -93,6 +96,36 @@ def _heads_findings(data: SiteData, page: str) -> list[str]:
     return [f"Heads of the same layer sit {closer} than heads of different layers on the "
             f"[head map]({link(page, analysis_page('heads'))}): mean distance {same:.3f} "
             f"vs {other:.3f}."]
+
+
+def syntax_findings(data: SiteData, page: str) -> list[str]:
+    """The relation a head tracks best against its fixed-offset baseline, and "all" relations.
+    Relation labels come from the treebank: they are escaped."""
+    doc = data.get("syntax")
+    relations = doc.get("relations", {})
+    trees = "gold trees" if doc.get("trees") == "gold" else "parser trees"
+    out = []
+    relation = syntax_view.widest_margin(doc)
+    if relation is not None:
+        rel = relations[relation]
+        best, base = rel["best"], rel["baseline"]
+        out.append(f"Head {_head_link(best['layer'], best['head'], page)} finds the gold head "
+                   f"of {escape_text(relation)} dependents {best['accuracy']:.0%} of the time "
+                   f"({best['direction']}), against {base['accuracy']:.0%} for the best fixed "
+                   f"offset ({base['offset']:+d}): the widest margin of any relation ({trees}).")
+    if "all" in relations:
+        best, base = relations["all"]["best"], relations["all"]["baseline"]
+        sentence = (f"Over all relations together, the best head, "
+                    f"{_head_link(best['layer'], best['head'], page)}, finds "
+                    f"{best['accuracy']:.0%} of head words (best fixed offset: "
+                    f"{base['accuracy']:.0%})")
+        mst = doc.get("mst", {}).get("best")
+        if mst:
+            sentence += (f"; the best maximum spanning trees of a head's attention "
+                         f"({_head_link(mst['layer'], mst['head'], page)}) recover "
+                         f"{mst['uuas']:.0%} of gold edges, ignoring direction")
+        out.append(sentence + ".")
+    return out
 
 
 def behaviour_counts(data: SiteData) -> list[tuple[str, int]]:

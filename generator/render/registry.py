@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.render import charts as C
-from generator.render import charts_coref, charts_heads, coref_view, heads_view
+from generator.render import (
+    charts_coref,
+    charts_heads,
+    coref_view,
+    heads_view,
+    syntax_charts,
+    syntax_view,
+)
 from generator.render.names import cluster_label, cluster_page
 from generator.render.view import SiteData
 
@@ -68,6 +75,21 @@ def examples_head(data: SiteData, layer: int, head: int, page: str) -> dict[str,
             for k, ex in enumerate(examples)}
 
 
+def syntax_page(data: SiteData, page: str) -> dict[str, Spec]:
+    doc = data.get("syntax")
+    charts = {"accuracy": syntax_charts.accuracy_heatmap(doc, page)}
+    if doc.get("mst", {}).get("uuas"):
+        charts["mst"] = syntax_charts.mst_heatmap(doc, page)
+    return charts
+
+
+def syntax_head(data: SiteData, layer: int, head: int, page: str) -> dict[str, Spec]:
+    examples = syntax_view.head_examples(data.get("syntax")).get((layer, head), [])
+    return {f"figure5_{k}": syntax_charts.figure5(ex, syntax_view.gold_arcs(ex),
+                                                  f"Example {k + 1}")
+            for k, ex in enumerate(examples)}
+
+
 def coref_page(data: SiteData, page: str) -> dict[str, Spec]:
     example = data.get("coref").get("example")
     charts = {"accuracy": charts_coref.accuracy_heatmap(data, page)}
@@ -99,10 +121,11 @@ class ExtraPage:
 
 HOME_CHARTS: tuple[PageCharts, ...] = (home_page,)
 ANALYSIS_CHARTS: dict[str, PageCharts] = {"general": general_page, "coref": coref_page,
-                                          "heads": heads_page}
+                                          "heads": heads_page, "syntax": syntax_page}
 EXTRA_PAGES: dict[str, Callable[[SiteData], list[ExtraPage]]] = {"heads": cluster_pages}
 TEMPLATE_HELPERS: dict[str, Any] = {"coref_view": coref_view, "heads_view": heads_view,
-                                    "cluster_label": cluster_label}
+                                    "cluster_label": cluster_label, "syntax": syntax_view}
 """Modules and functions the templates may call, by name."""
 LAYER_CHARTS: dict[str, LayerCharts] = {"general": general_layer, "examples": examples_layer}
-HEAD_CHARTS: dict[str, HeadCharts] = {"general": general_head, "examples": examples_head}
+HEAD_CHARTS: dict[str, HeadCharts] = {"general": general_head, "examples": examples_head,
+                                      "syntax": syntax_head}

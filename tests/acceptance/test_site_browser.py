@@ -23,7 +23,8 @@ pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "results"
 PAGES = ("index.html", "layers/L1.html", "heads/L0-H0.html", "analyses/general.html",
-         "analyses/heads.html", "analyses/coref.html")
+         "analyses/heads.html", "analyses/coref.html", "analyses/syntax.html",
+         "heads/L0-H1.html")
 
 
 def _playwright():
@@ -214,5 +215,33 @@ def test_coref_example_shows_hostile_words_as_text(browser, built_site: Path,
     labels = page.eval_on_selector_all("#ha-coref-example svg text",
                                        "els => els.map(e => e.textContent)")
     assert "0 Kim (chosen)" in labels and "2 </script><b>x</b>" in labels
+    context.close()
+    assert left == [] and errors == []
+
+
+def test_syntax_heatmap_selects_a_relation_and_figure5_draws(browser, built_site: Path,
+                                                              http_root: str,
+                                                              tmp_path: Path) -> None:
+    context, page, left, errors = _open(browser)
+    page.goto(http_root + "analyses/syntax.html")
+    _charts_drawn(page)
+    chart = page.locator("#ha-syntax-accuracy")
+    texts = "() => [...document.querySelectorAll('#ha-syntax-accuracy svg text')]" \
+            ".map(e => e.textContent)"
+    assert "46*" in page.evaluate(texts)  # "all", better direction: L0-H2's head2dep 0.46
+    chart.locator("select[name=relation]").select_option("det")
+    page.wait_for_function(texts + ".includes('100')", timeout=5_000)
+    assert "75" in page.evaluate(texts)  # det: L1-H0 0.75
+    chart.locator("select[name=direction]").select_option("head2dep")
+    page.wait_for_function(texts + ".includes('50')", timeout=5_000)
+    assert "100" not in page.evaluate(texts)  # det head2dep: at most 0.5
+    page.screenshot(path=str(tmp_path / "syntax.png"), full_page=True)
+    page.goto(http_root + "heads/L0-H1.html")
+    _charts_drawn(page)
+    labels = page.eval_on_selector_all("#ha-syntax-figure5-0 svg text",
+                                       "els => els.map(e => e.textContent)")
+    assert labels.count("</script><b>x</b>") == 2 and labels.count("*cat*") == 2
+    assert page.locator("article b").count() == 0
+    page.screenshot(path=str(tmp_path / "figure5.png"), full_page=True)
     context.close()
     assert left == [] and errors == []

@@ -25,10 +25,11 @@ def out(tmp_path: Path) -> Path:
 
 def test_site_builds_strictly_in_both_variants(out: Path) -> None:
     built = render_site(out)
-    assert built.pages == 16  # + coref, head map, 3 cluster pages
+    assert built.pages == 17  # home, 4 analyses, 3 clusters, 2 layers, 6 heads, about
     for folder in (out / "site", out / "site-offline"):
         assert (folder / "index.html").is_file()
         assert (folder / "heads" / "L1-H2.html").is_file()
+        assert (folder / "analyses" / "syntax.html").is_file()
         assert (folder / "assets" / "headatlas" / "vega-bundle.js").stat().st_size > 100_000
     head = (out / "site" / "heads" / "L0-H0.html").read_text(encoding="utf-8")
     assert head.count('class="ha-chart"') == 2

@@ -1,0 +1,179 @@
+"""Charts of the syntax pages: accuracy per head for a chosen relation, MST UUAS per head, and
+an example sentence drawn as attention lines between words (Clark et al. 2019, Figure 5).
+
+Relation labels and words are corpus text: they enter specs only as data values (and as the
+options of a select, which Vega shows as text); expressions use our own field names only.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from functools import lru_cache
+from typing import Any
+
+import altair as alt
+
+from generator.render.charts import HEATMAP_SCHEME, named, to_spec
+from generator.render.names import head_label, head_page, html_url
+from generator.render.syntax_view import relation_order
+
+LINE_MIN = 0.02
+"""Attention weights below this are not drawn as lines in the Figure-5 chart."""
+ROW_HEIGHT = 18
+DIRECTION_CHOICES = ["better of the two", "dep2head", "head2dep"]
+
+
+def _heads_prefix(page: str) -> str:
+    """The relative URL prefix from ``page`` to the heads/ folder (our own string)."""
+    return posixpath.relpath("heads", posixpath.dirname(page) or ".") + "/"
+
+
+def accuracy_heatmap(doc: dict[str, Any], page: str) -> dict[str, Any]:
+    """Layers x heads, coloured by accuracy at the relation picked in a select (default "all"),
+    in the direction picked in a second select; the best head is outlined; cells link to heads."""
+    relations = relation_order(doc)
+    rows, info = [], []
+    for relation in relations:
+        rel = doc["relations"][relation]
+        info.append({"r": relation, "n": rel["count"], "base": rel["baseline"]["accuracy"],
+                     "off": rel["baseline"]["offset"]})
+        dep, gov = rel["accuracy"]["dep2head"], rel["accuracy"]["head2dep"]
+        for layer, (row_d, row_g) in enumerate(zip(dep, gov, strict=True)):
+            for head, (d, g) in enumerate(zip(row_d, row_g, strict=True)):
+                rows.append({"r": relation, "l": layer, "h": head, "d": d, "g": g})
+    layers = len(doc["relations"][relations[0]]["accuracy"]["dep2head"]) if relations else 0
+    heads = len(doc["relations"][relations[0]]["accuracy"]["dep2head"][0]) if relations else 0
+    spec = json.loads(_heatmap_skeleton(tuple(relations), _heads_prefix(page)))
+    size = max(30, min(54, 720 // max(1, heads)))
+    spec["width"], spec["height"] = size * heads, 26 * layers + 10
+    spec["datasets"] = {"acc": rows, "rels": info}
+    return spec
+
+
+@lru_cache(maxsize=4)
+def _heatmap_skeleton(relations: tuple[str, ...], prefix: str) -> str:
+    rel = alt.param(name="relation", value=relations[0] if relations else "all",
+                    bind=alt.binding_select(options=list(relations), name="relation "))
+    way = alt.param(name="direction", value=DIRECTION_CHOICES[0],
+                    bind=alt.binding_select(options=DIRECTION_CHOICES, name="direction "))
+    lookup = alt.LookupData(data=named("rels"), key="r", fields=["n", "base", "off"])
+    base = alt.Chart(named("acc")).add_params(rel, way).transform_filter(
+        "datum.r === relation"
+    ).transform_lookup(lookup="r", from_=lookup).transform_calculate(
+        acc="direction === 'dep2head' ? datum.d : direction === 'head2dep' ? datum.g"
+            " : max(datum.d, datum.g)",
+        way="direction === 'better of the two' ? (datum.g > datum.d ? 'head2dep' : 'dep2head')"
+            " : direction",
+        name="'L' + datum.l + '-H' + datum.h",
+        url=f"'{prefix}L' + datum.l + '-H' + datum.h + '.html'",
+    ).transform_calculate(
+        label="format(datum.acc * 100, '.0f') + (direction === 'better of the two'"
+              " && datum.g > datum.d ? '*' : '')",
+        gain="datum.acc - datum.base",
+    ).transform_joinaggregate(top="max(acc)").transform_calculate(
+        is_top="datum.acc === datum.top"
+    ).encode(
+        x=alt.X("h:O", title="head (0-based)", axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("l:O", title="layer (0-based)"))
+    rects = base.mark_rect().encode(
+        color=alt.Color("acc:Q", title="accuracy",
+                        scale=alt.Scale(scheme=HEATMAP_SCHEME, domain=[0, 1]),
+                        legend=alt.Legend(format="%")),
+        stroke=alt.condition("datum.is_top", alt.value("#e6194b"), alt.value("white")),
+        strokeWidth=alt.condition("datum.is_top", alt.value(3), alt.value(1)),
+        href="url:N",
+        tooltip=[alt.Tooltip("name:N", title="head"), alt.Tooltip("r:N", title="relation"),
+                 alt.Tooltip("acc:Q", format=".1%", title="accuracy"),
+                 alt.Tooltip("way:N", title="direction"),
+                 alt.Tooltip("d:Q", format=".1%", title="dep2head"),
+                 alt.Tooltip("g:Q", format=".1%", title="head2dep"),
+                 alt.Tooltip("base:Q", format=".1%", title="best offset baseline"),
+                 alt.Tooltip("gain:Q", format="+.1%", title="over the baseline"),
+                 alt.Tooltip("n:Q", title="dependents")])
+    text = base.mark_text(fontSize=10).encode(
+        text="label:N", href="url:N",
+        color=alt.condition("datum.acc > 0.55", alt.value("black"), alt.value("white")))
+    chart = alt.layer(rects, text).properties(
+        title="Accuracy of every head at the chosen relation (outlined: the best head; "
+              "click a cell for its page)")
+    return json.dumps(to_spec(chart, {}))
+
+
+def mst_heatmap(doc: dict[str, Any], page: str) -> dict[str, Any]:
+    """Layers x heads, coloured by the UUAS of each head's maximum spanning tree (better
+    direction)."""
+    uuas = doc["mst"]["uuas"]
+    cells = []
+    for layer, (row_d, row_g) in enumerate(zip(uuas["dep2head"], uuas["head2dep"], strict=True)):
+        for head, (d, g) in enumerate(zip(row_d, row_g, strict=True)):
+            value = max(d, g)
+            cells.append({"l": layer, "h": head, "name": head_label(layer, head),
+                          "uuas": value, "d": d, "g": g, "label": f"{value * 100:.0f}",
+                          "url": html_url(page, head_page(layer, head))})
+    heads = len(uuas["dep2head"][0])
+    size = max(30, min(54, 720 // max(1, heads)))
+    base = alt.Chart(named("cells")).encode(
+        x=alt.X("h:O", title="head (0-based)", axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("l:O", title="layer (0-based)"))
+    rects = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("uuas:Q", title="UUAS", legend=alt.Legend(format="%"),
+                        scale=alt.Scale(scheme=HEATMAP_SCHEME, domain=[0, 1])),
+        href="url:N",
+        tooltip=[alt.Tooltip("name:N", title="head"),
+                 alt.Tooltip("uuas:Q", format=".1%", title="UUAS"),
+                 alt.Tooltip("d:Q", format=".1%", title="dep2head"),
+                 alt.Tooltip("g:Q", format=".1%", title="head2dep")])
+    text = base.mark_text(fontSize=10).encode(
+        text="label:N", href="url:N",
+        color=alt.condition("datum.uuas > 0.55", alt.value("black"), alt.value("white")))
+    chart = alt.layer(rects, text).properties(
+        width=size * heads, height=26 * len(uuas["dep2head"]) + 10,
+        title="Undirected attachment score of each head's maximum spanning tree (%)")
+    return to_spec(chart, {"cells": cells})
+
+
+def figure5(example: dict[str, Any], arcs: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """One head on one sentence: every word (left) joined to the words it attends to (right),
+    line opacity = weight (weights under ``LINE_MIN`` left out); the relation's gold arcs drawn
+    thick behind, green where the head gets the dependent right, red where not."""
+    words = example["words"]
+    labels = [{"k": k, "w": w, "rel": rel, "gov": example["heads"][k]}
+              for k, (w, rel) in enumerate(zip(words, example["deprels"], strict=True))]
+    lines = [{"i": i, "j": j, "w": w}
+             for i, row in enumerate(example["attention"]) for j, w in enumerate(row)
+             if w >= LINE_MIN]
+    gold = [{**arc, "state": "found" if arc["ok"] else "missed"} for arc in arcs]
+    spec = json.loads(_figure5_skeleton())
+    spec["title"] = title
+    spec["height"] = ROW_HEIGHT * len(words)
+    spec["datasets"] = {"words": labels, "lines": lines, "gold": gold}
+    return spec
+
+
+@lru_cache(maxsize=1)
+def _figure5_skeleton() -> str:
+    """The Figure-5 chart without data, title or height (built once: altair is slow)."""
+    x_scale = alt.Scale(domain=[-0.55, 1.55])
+    y_scale = alt.Scale(zero=False, nice=False, reverse=True, padding=ROW_HEIGHT / 2)
+    gold = alt.Chart(named("gold")).mark_rule(strokeWidth=7, opacity=0.45).encode(
+        x=alt.datum(0, scale=x_scale, axis=None), x2=alt.datum(1),
+        y=alt.Y("i:Q", scale=y_scale, axis=None), y2="j:Q",
+        color=alt.Color("state:N", title="gold arc",
+                        scale=alt.Scale(domain=["found", "missed"],
+                                        range=["#2ca02c", "#d62728"]),
+                        legend=alt.Legend(orient="bottom")))
+    lines = alt.Chart(named("lines")).mark_rule(strokeWidth=2, color="#1f77b4").encode(
+        x=alt.datum(0), x2=alt.datum(1), y="i:Q", y2="j:Q",
+        opacity=alt.Opacity("w:Q", scale=alt.Scale(domain=[0, 1], range=[0, 1]),
+                            legend=None),
+        tooltip=[alt.Tooltip("w:Q", format=".3f", title="weight")])
+    tips = [alt.Tooltip("w:N", title="word"), alt.Tooltip("rel:N", title="relation"),
+            alt.Tooltip("k:Q", title="word index"), alt.Tooltip("gov:Q", title="gold head")]
+    left = alt.Chart(named("words")).mark_text(align="right", dx=-6, limit=140).encode(
+        x=alt.datum(0), y="k:Q", text="w:N", tooltip=tips)
+    right = alt.Chart(named("words")).mark_text(align="left", dx=6, limit=140).encode(
+        x=alt.datum(1), y="k:Q", text="w:N", tooltip=tips)
+    chart = alt.layer(gold, lines, left, right).properties(width=420).resolve_scale(
+        opacity="independent")
+    return json.dumps(to_spec(chart, {}))
