@@ -197,10 +197,10 @@ def load_config(path: Path | None, overrides: dict[str, Any]) -> BuildConfig:
     config = replace(base, **set_flags)
     if config.text is not None and config.segments is not None:
         raise HeadAtlasError("give either --text or --segments, not both", path="command line")
-    check_input_files(config)
     if (config.probe_train is None) != (config.probe_eval is None):
         raise HeadAtlasError("the probes need both --probe-train and --probe-eval",
                              path="command line")
+    check_input_files(config)
     return config
 
 

@@ -30,7 +30,7 @@ def recover(target: Path) -> None:
             os.replace(old, target)
     for stale in target.parent.glob(f".{target.name}.new-*"):
         pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and alive(int(pid)):
             continue
         shutil.rmtree(stale, ignore_errors=True)
 
@@ -45,7 +45,8 @@ def swap_in(staging: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process with this id is running (for stale temporary folders)."""
     try:
         os.kill(pid, 0)
     except OSError:

@@ -14,8 +14,7 @@ sentences of the best head's and the baseline's accuracy.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,7 @@ from generator.analyses.syntax_examples import PooledMap, eligible, pick_example
 from generator.corpus.conllu import Sentence
 from generator.model.batch import AttentionBatch
 from generator.spanning_tree import max_spanning_tree, undirected_matches
+from generator.threads import one_thread
 from generator.wordlevel import to_word_level
 
 DIRECTIONS = ("dep2head", "head2dep")
@@ -85,19 +85,6 @@ def mst_matches(maps: torch.Tensor, gold_heads: Sequence[int]) -> torch.Tensor:
                 tree = max_spanning_tree(scores, root)
                 out[d, layer, head] = undirected_matches(tree, gold)
     return out
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one thread: per-sentence maps are tiny, and on a busy machine the thread
-    pool's start-up and contention cost more than the arithmetic (measured 1 ms vs 8-80 ms per
-    sentence). The previous setting is restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import HeadAtlasError
+from generator.textfile import read_utf8
 
 
 @dataclass(frozen=True)
@@ -103,19 +104,7 @@ def _parse_word(cols: list[str], expected_id: int, path: Path, line: int) -> Wor
 
 def iter_conllu(path: Path) -> Iterator[Sentence]:
     """Yield checked sentences from a CoNLL-U file."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise HeadAtlasError("file not found", path=path) from None
-    except IsADirectoryError:
-        raise HeadAtlasError("is a folder, expected a CoNLL-U file", path=path) from None
-    except OSError as exc:
-        raise HeadAtlasError(f"cannot read file: {exc.strerror}", path=path) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise HeadAtlasError("not UTF-8 text", path=path, line=line) from None
+    text = read_utf8(path, "CoNLL-U file")
     doc_id: str | None = None
     words: list[Word] = []
     comments: list[str] = []

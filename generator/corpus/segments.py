@@ -18,6 +18,7 @@ from generator.corpus.segment import Segment
 from generator.corpus.text import Document
 from generator.errors import HeadAtlasError
 from generator.model.template import SpecialTemplate
+from generator.textfile import read_utf8
 
 
 @dataclass
@@ -122,14 +123,7 @@ def load_segments_json(
 ) -> tuple[list[Segment], SegmentReport]:
     """Read the authors' JSON format: a list of {"tokens": [...]} (specials included) or
     {"text": "..."} objects."""
-    try:
-        raw = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise HeadAtlasError("file not found", path=path) from None
-    except UnicodeDecodeError:
-        raise HeadAtlasError("not UTF-8 text", path=path) from None
-    except OSError as exc:
-        raise HeadAtlasError(f"cannot read file: {exc.strerror}", path=path) from None
+    raw = read_utf8(path, "JSON file")
     try:
         items = json.loads(raw)
     except json.JSONDecodeError as exc:

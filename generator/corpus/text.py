@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from generator.errors import HeadAtlasError
+from generator.textfile import read_utf8
 
 # A sentence ends at . ! or ? (optionally followed by a closing quote or bracket) before
 # whitespace and an upper-case letter, digit or opening quote. Abbreviations like "e.g." followed
@@ -40,19 +41,7 @@ def parse_documents(text: str) -> list[Document]:
 
 def read_text_file(path: Path) -> list[Document]:
     """Read a UTF-8 plain-text corpus; raise a one-line error naming the file (and line)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise HeadAtlasError("file not found", path=path) from None
-    except IsADirectoryError:
-        raise HeadAtlasError("is a folder, expected a text file", path=path) from None
-    except OSError as exc:
-        raise HeadAtlasError(f"cannot read file: {exc.strerror}", path=path) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise HeadAtlasError(f"not UTF-8 text (byte {exc.start})", path=path, line=line) from None
+    text = read_utf8(path, "text file")
     documents = parse_documents(text)
     if not documents:
         raise HeadAtlasError("the corpus is empty", path=path)

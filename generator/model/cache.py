@@ -20,6 +20,7 @@ from typing import Any
 from safetensors.torch import load_file, save_file
 
 from generator.model.batch import AttentionBatch
+from generator.swap import alive
 
 CACHE_FORMAT = 1
 KEEP_ENTRIES = 4
@@ -58,17 +59,10 @@ class AttentionCache:
 def _remove_stale_partials(root: Path) -> None:
     for p in root.glob("*.partial-*"):
         pid = p.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+        if pid.isdigit() and alive(int(pid)) and int(pid) != os.getpid():
             continue
         shutil.rmtree(p, ignore_errors=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
 
 
 class CacheWriter:

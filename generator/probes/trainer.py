@@ -20,7 +20,7 @@ from generator.probes.classifiers import (
     right_branching,
 )
 from generator.probes.features import ProbeSentence
-from generator.probes.threads import one_thread
+from generator.threads import one_thread
 
 LEARNING_RATE = 0.002
 TRAINED = ("attn", "attn_embeddings", "distances_embeddings")

@@ -21,8 +21,8 @@ from generator.model.batch import AttentionBatch
 from generator.model.extraction import run_batch
 from generator.model.loading import LoadedModel
 from generator.probes.features import ProbeSentence, attention_features, word_vectors
-from generator.probes.threads import one_thread
 from generator.progress import track
+from generator.threads import one_thread
 from generator.timings import Timings
 from generator.wordlevel import to_word_level
 
