@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from generator.render import charts as C
-from generator.render.view import SiteData
+from generator.render import grid_charts as G
+from generator.render.findings import PAPER_UAS
+from generator.render.view import GRADIENT_GROUP_NAMES, PROBE_DIRECTIONS, SiteData
 
 Spec = dict[str, Any]
 PageCharts = Callable[[SiteData, str], dict[str, Spec]]
@@ -65,7 +67,39 @@ def examples_head(data: SiteData, layer: int, head: int, page: str) -> dict[str,
             for k, ex in enumerate(examples)}
 
 
+GRADIENT_COLORS = {"[SEP]": "#ff7f0e", '"." or ","': "#2ca02c", "other tokens": "#555555",
+                   "[CLS] (also in other)": "#d62728"}
+
+
+def gradients_page(data: SiteData, page: str) -> dict[str, Spec]:
+    per_head = data.get("gradients")["per_head"]
+    grids = {GRADIENT_GROUP_NAMES[g]: per_head[g] for g in GRADIENT_GROUP_NAMES if g in per_head}
+    return {
+        "by_layer": G.grids_by_layer(grids, GRADIENT_COLORS, page, y_format=".2e",
+                                     title="Mean |dL/dA| by target, per layer (points: heads)",
+                                     y_title="mean |dL/dA|"),
+        "per_head": G.grid_heatmaps(grids, page, value_title="|dL/dA|", value_format=".2e",
+                                    title="Mean |dL/dA| of every head, by target"),
+    }
+
+
+def probes_page(data: SiteData, page: str) -> dict[str, Spec]:
+    doc = data.get("probes")
+    rows = [{"label": row["label"], "score": doc["uas"][row["name"]],
+             "reference": PAPER_UAS.get(row["name"])}
+            for row in doc["rows"] if row["name"] in doc["uas"]]
+    weights = doc["attn_weights"]
+    grids = {PROBE_DIRECTIONS[d]: weights[d] for d in PROBE_DIRECTIONS if d in weights}
+    return {
+        "uas": G.score_bars(rows, title="Unlabelled attachment score (ticks: the paper, "
+                            "BERT-base with GloVe)", x_title="UAS", reference_title="paper"),
+        "weights": G.grid_heatmaps(grids, page, value_title="weight", diverging=True,
+                                   title="The Attn probe's learned weight of each head's map"),
+    }
+
+
 HOME_CHARTS: tuple[PageCharts, ...] = (home_page,)
-ANALYSIS_CHARTS: dict[str, PageCharts] = {"general": general_page}
+ANALYSIS_CHARTS: dict[str, PageCharts] = {"general": general_page, "gradients": gradients_page,
+                                           "probes": probes_page}
 LAYER_CHARTS: dict[str, LayerCharts] = {"general": general_layer, "examples": examples_layer}
 HEAD_CHARTS: dict[str, HeadCharts] = {"general": general_head, "examples": examples_head}

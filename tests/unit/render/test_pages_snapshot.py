@@ -44,11 +44,15 @@ def test_pages_match_snapshots(fixture_data: SiteData, tmp_path: Path) -> None:
 def test_expected_pages_and_navigation(fixture_data: SiteData, tmp_path: Path) -> None:
     nav, writer = render_pages(fixture_data, tmp_path)
     pages = sorted(writer.charts_written)
-    assert pages == sorted(["index.md", "analyses/general.md", "about.md", "layers/L0.md",
+    assert pages == sorted(["index.md", "analyses/general.md", "analyses/gradients.md",
+                            "analyses/probes.md", "about.md", "layers/L0.md",
                             "layers/L1.md"] + [f"heads/L{a}-H{h}.md" for a in range(2)
                                                for h in range(3)])
     assert nav[0] == {"Home": "index.md"}
-    assert nav[1] == {"Analyses": [{"General statistics": "analyses/general.md"}]}
+    analyses = nav[1]["Analyses"]
+    assert analyses[0] == {"General statistics": "analyses/general.md"}
+    assert {"Gradient importance (Figure 3)": "analyses/gradients.md"} in analyses
+    assert {"Attention probes (Table 3)": "analyses/probes.md"} in analyses
     layer1 = nav[2]["Layers and heads"][1]["Layer 1"]
     assert layer1[0] == {"Layer 1 overview": "layers/L1.md"}
     assert [list(item)[0] for item in layer1[1:]] == ["L1-H0", "L1-H1", "L1-H2"]
