@@ -22,7 +22,8 @@ from generator.render.site import render_site
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "results"
-PAGES = ("index.html", "layers/L1.html", "heads/L0-H0.html", "analyses/general.html")
+PAGES = ("index.html", "layers/L1.html", "heads/L0-H0.html", "analyses/general.html",
+         "analyses/gradients.html", "analyses/probes.html")
 
 
 def _playwright():

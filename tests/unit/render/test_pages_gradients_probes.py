@@ -44,7 +44,7 @@ def test_probe_page_rows_files_and_weights(fixture_data: SiteData, tmp_path: Pat
     assert "the\npaper used GloVe vectors" in page
     # the training file name is corpus-controlled text: escaped
     assert ("| training | corpora/train&#95;&#42;a&#42;&#60;i&#62;1&#60;/i&#62;&#46;conllu | "
-            "12 | 10 | 9 | 1 | 60 | 52 |") in page
+            "9 of 10 sampled (12 in the file) | 1 | 60 (52) |") in page
     assert "largest weight 0.900 for\n  [L1-H0](../heads/L1-H0.md)" in page
     assert "largest weight 0.600 for\n  [L1-H2](../heads/L1-H2.md)" in page
     assert "1.500 &times; attention to [CLS] + -0.250 &times; attention to [SEP]" in page
