@@ -25,7 +25,7 @@ def out(tmp_path: Path) -> Path:
 
 def test_site_builds_strictly_in_both_variants(out: Path) -> None:
     built = render_site(out)
-    assert built.pages == 11
+    assert built.pages == 13  # home, about, 3 analyses, 2 layers, 6 heads
     for folder in (out / "site", out / "site-offline"):
         assert (folder / "index.html").is_file()
         assert (folder / "heads" / "L1-H2.html").is_file()
