@@ -19,6 +19,8 @@ BROAD_ENTROPY = 3.8
 PAPER_UAS = {"attn": 0.61, "attn_embeddings": 0.77, "distances_embeddings": 0.58,
              "right_branching": 0.26}
 """The paper's Table 3 (BERT-base; its embeddings were GloVe), as fractions."""
+SEP_MARGIN = 1.1
+"""The gradient to [SEP] counts as smaller than to other tokens when at least this much smaller."""
 OBJECTIVE_NAMES = {"masked_lm": "masked-LM", "representation": "representation"}
 """How pages name the gradient objectives of gradients.json."""
 
@@ -114,7 +116,7 @@ def gradient_sep_sentence(doc: dict[str, Any]) -> str | None:
         return None
     ratios = [o / s if s > 0 else math.inf for s, o in zip(sep, other, strict=True)]
     start = len(ratios)
-    while start > 0 and ratios[start - 1] > 1:
+    while start > 0 and ratios[start - 1] >= SEP_MARGIN:
         start -= 1
     objective = OBJECTIVE_NAMES.get(doc.get("objective", {}).get("name"), "unnamed")
     tail = (f" ({objective} objective; the paper found it close to zero from its 1-based "
@@ -125,7 +127,8 @@ def gradient_sep_sentence(doc: dict[str, Any]) -> str | None:
                 f"attending to [SEP] is not a no-op there{tail}.")
     finite = [r for r in ratios[start:] if math.isfinite(r)]
     factor = f"{_times(finite)} times smaller" if finite else "zero"
-    where = "In every layer" if start == 0 else f"From layer {start} on"
+    where = ("In every layer" if start == 0 else f"In the last layer ({start})"
+             if start == len(ratios) - 1 else f"From layer {start} on")
     return (f"{where}, the gradient of the loss through attention to [SEP] is {factor} than "
             f"through attention to other tokens{tail}.")
 

@@ -74,11 +74,13 @@ GRADIENT_COLORS = {"[SEP]": "#ff7f0e", '"." or ","': "#2ca02c", "other tokens": 
 def gradients_page(data: SiteData, page: str) -> dict[str, Spec]:
     per_head = data.get("gradients")["per_head"]
     grids = {GRADIENT_GROUP_NAMES[g]: per_head[g] for g in GRADIENT_GROUP_NAMES if g in per_head}
+    largest = max((abs(v) for grid in grids.values() for row in grid for v in row), default=0.0)
+    fmt = ".2e" if largest < 0.01 else ".3~g"  # masked-LM gradients can be ~1e-6
     return {
-        "by_layer": G.grids_by_layer(grids, GRADIENT_COLORS, page, y_format=".2e",
+        "by_layer": G.grids_by_layer(grids, GRADIENT_COLORS, page, y_format=fmt,
                                      title="Mean |dL/dA| by target, per layer (points: heads)",
                                      y_title="mean |dL/dA|"),
-        "per_head": G.grid_heatmaps(grids, page, value_title="|dL/dA|", value_format=".2e",
+        "per_head": G.grid_heatmaps(grids, page, value_title="|dL/dA|", value_format=fmt,
                                     title="Mean |dL/dA| of every head, by target"),
     }
 

@@ -18,8 +18,8 @@ def test_gradient_sentence_from_the_fixture(fixture_data: SiteData) -> None:
     # per_layer sep [4e-6, 1e-6], other [3e-6, 4e-6]: ratio other/sep 0.75, 4.0 -> from layer 1
     sentence = gradient_sep_sentence(fixture_data.get("gradients"))
     assert sentence is not None
-    assert sentence.startswith("From layer 1 on, the gradient of the loss through attention to "
-                               "[SEP] is 4.0 times smaller than through attention to other")
+    assert sentence.startswith("In the last layer (1), the gradient of the loss through attention "
+                               "to [SEP] is 4.0 times smaller than through attention to other")
     assert "(representation objective;" in sentence
 
 
@@ -30,6 +30,14 @@ def test_gradient_sentence_takes_the_layers_where_sep_stays_smaller() -> None:
     assert "3.0 to 5.0 times smaller" in sentence and "(masked-LM objective;" in sentence
     every = gradient_sep_sentence(_grad([1.0, 1.0], [2.0, 2.0]))
     assert every is not None and every.startswith("In every layer") and "2.0 times" in every
+
+
+def test_gradient_sentence_needs_a_margin() -> None:
+    # ratios 1.05 (under the 1.1 margin), 3.0: only the last layer counts
+    sentence = gradient_sep_sentence(_grad([1.0, 1.0], [1.05, 3.0]))
+    assert sentence is not None
+    assert sentence.startswith("In the last layer (1), the gradient of the loss through "
+                               "attention to [SEP] is 3.0 times smaller")
 
 
 def test_gradient_sentence_when_sep_is_not_smaller_at_the_end() -> None:

@@ -46,6 +46,8 @@ def test_gradient_page_charts_from_the_fixture(fixture_data: SiteData) -> None:
     # sep [[4, 3, 5], [1, .5, 1.5]] e-6 -> 4e-6, 1e-6; cls [[1, 2, 3], [6, 1, 2]] e-6 -> 2e-6, 3e-6
     assert means[("[SEP]", 0)] == pytest.approx(4e-6) and means[("[SEP]", 1)] == pytest.approx(1e-6)
     assert means[("[CLS] (also in other)", 1)] == pytest.approx(3e-6)
+    # values ~1e-6: exponent notation on the axis (not "0.000")
+    assert specs["by_layer"]["layer"][0]["encoding"]["y"]["axis"]["format"] == ".2e"
     panels = {c["panel"] for c in specs["per_head"]["datasets"]["cells"]}
     assert panels == {"[SEP]", '"." or ","', "other tokens", "[CLS] (also in other)"}
 

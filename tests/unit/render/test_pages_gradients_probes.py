@@ -20,7 +20,7 @@ def test_gradient_page_names_the_objective_and_counts(fixture_data: SiteData,
     assert "L = sum over positions t of" in page
     assert "weights were missing &#60;i&#62;x&#60;/i&#62;" in page  # the note, escaped
     assert "over 4 segments of hand&#45;made fixture" in page
-    assert "**From layer 1 on, the gradient" in page
+    assert "**In the last layer (1), the gradient" in page
     # layer table: sep/other = 4e-6/3e-6 = 1.33, 1e-6/4e-6 = 0.25
     assert "| [0](../layers/L0.md) | 4e-06 | 3e-06 | 3e-06 | 2e-06 | 1.33 |" in page
     assert "| [1](../layers/L1.md) | 1e-06 | 2e-06 | 4e-06 | 3e-06 | 0.25 |" in page
