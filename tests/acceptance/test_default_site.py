@@ -38,7 +38,8 @@ def test_default_build_writes_examples_and_every_page(default_site: Path) -> Non
     gradients = (default_site / "site_src" / "analyses" / "gradients.md").read_text("utf-8")
     assert '!!! info "Objective: representation"' in gradients
     assert "over 8 segments of" in gradients
-    assert "## Gradient importance" in head and "(representation objective]" in head
+    assert "## Gradient importance" in head
+    assert "[representation objective](../analyses/gradients.md)" in head
 
 
 def test_default_head_page_draws_from_a_plain_folder(default_site: Path, tmp_path: Path) -> None:
