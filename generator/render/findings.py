@@ -6,16 +6,26 @@ needs no escaping. Findings whose inputs are missing are left out.
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from generator.render import syntax_view
 from generator.render.escape import text as escape_text
 from generator.render.heads_view import layer_distances
 from generator.render.names import analysis_page, head_label, head_page, link
-from generator.render.view import SiteData
+from generator.render.view import SiteData, grid_top
 
 PAPER_THRESHOLDS = {"next": 0.5, "prev": 0.5, "cls": 0.6, "sep": 0.6, "punct": 0.6}
 """The paper's thresholds for calling a head a next/previous/[CLS]/[SEP]/punctuation head."""
 BROAD_ENTROPY = 3.8
 """The paper's threshold (nats) for a broad head."""
+PAPER_UAS = {"attn": 0.61, "attn_embeddings": 0.77, "distances_embeddings": 0.58,
+             "right_branching": 0.26}
+"""The paper's Table 3 (BERT-base; its embeddings were GloVe), as fractions."""
+SEP_MARGIN = 1.1
+"""The gradient to [SEP] counts as smaller than to other tokens when at least this much smaller."""
+OBJECTIVE_NAMES = {"masked_lm": "masked-LM", "representation": "representation"}
+"""How pages name the gradient objectives of gradients.json."""
 
 
 def _head_link(layer: int, head: int, page: str) -> str:
@@ -72,6 +82,10 @@ def findings(data: SiteData, page: str = "index.md") -> list[str]:
         means = _layer_means(data, "sep_sep")
         top = max(range(len(means)), key=lambda i: (means[i], -i))
         out.append(f"[SEP] tokens attend to [SEP] most in layer {top} ({means[top]:.0%}).")
+    for sentence in (gradient_sep_sentence(data.get("gradients")),
+                     probe_sentence(data.get("probes"), page)):
+        if sentence:
+            out.append(sentence)
     out += syntax_findings(data, page)
     return out + _coref_findings(data, page) + _heads_findings(data, page)
 
@@ -142,3 +156,53 @@ def behaviour_counts(data: SiteData) -> list[tuple[str, int]]:
         rows.append((f"broad (entropy > {BROAD_ENTROPY} nats)",
                      sum(1 for lh in data.heads() if m["entropy"][lh[0]][lh[1]] > BROAD_ENTROPY)))
     return rows
+
+
+def _times(values: list[float]) -> str:
+    low, high = min(values), max(values)
+    return f"{low:.1f}" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f} to {high:.1f}"
+
+
+def gradient_sep_sentence(doc: dict[str, Any]) -> str | None:
+    """How much smaller the gradient through attention to [SEP] is than to other tokens, from the
+    first layer after which it stays smaller (the paper: close to zero from its layer 5 on)."""
+    layers = doc.get("per_layer", {})
+    sep, other = layers.get("sep"), layers.get("other")
+    if not sep or not other or not doc.get("segments_with_group", {}).get("sep"):
+        return None
+    ratios = [o / s if s > 0 else math.inf for s, o in zip(sep, other, strict=True)]
+    start = len(ratios)
+    while start > 0 and ratios[start - 1] >= SEP_MARGIN:
+        start -= 1
+    objective = OBJECTIVE_NAMES.get(doc.get("objective", {}).get("name"), "unnamed")
+    tail = (f" ({objective} objective; the paper found it close to zero from its 1-based "
+            f"layer 5 on in BERT-base)")
+    if start == len(ratios):
+        return (f"In the last layer the gradient through attention to [SEP] is "
+                f"{sep[-1] / other[-1]:.2f} times that through attention to other tokens, so "
+                f"attending to [SEP] is not a no-op there{tail}.")
+    finite = [r for r in ratios[start:] if math.isfinite(r)]
+    factor = f"{_times(finite)} times smaller" if finite else "zero"
+    where = ("In every layer" if start == 0 else f"In the last layer ({start})"
+             if start == len(ratios) - 1 else f"From layer {start} on")
+    return (f"{where}, the gradient of the loss through attention to [SEP] is {factor} than "
+            f"through attention to other tokens{tail}.")
+
+
+def probe_sentence(doc: dict[str, Any], page: str = "index.md") -> str | None:
+    """The Attn probe's UAS against right-branching and the paper, and its most weighted head."""
+    uas = doc.get("uas", {})
+    if "attn" not in uas:
+        return None
+    sentence = (f"From attention alone, the Attn probe attaches {uas['attn']:.0%} of held-out "
+                f"words to their syntactic head (paper: {PAPER_UAS['attn']:.0%})")
+    others = [f"{label} {uas[name]:.0%}" for name, label in
+              (("right_branching", "right-branching"), ("attn_embeddings", "Attn + embeddings"))
+              if name in uas]
+    sentence += ("; " + ", ".join(others) if others else "") + "."
+    grid = doc.get("attn_weights", {}).get("dependent_to_head")
+    if grid:
+        layer, head = grid_top(grid)
+        sentence += (f" It weights {_head_link(layer, head, page)} most "
+                     f"({grid[layer][head]:.3f}, word to candidate head).")
+    return sentence

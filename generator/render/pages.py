@@ -17,7 +17,8 @@ import jinja2
 import generator
 from generator.errors import HeadAtlasError
 from generator.progress import track
-from generator.render import escape, names
+from generator.render import escape, names, view
+from generator.render import findings as finding_sentences
 from generator.render.escape import script_json
 from generator.render.findings import behaviour_counts, findings
 from generator.render.registry import (
@@ -57,6 +58,13 @@ def make_environment(folder: Path | None = None) -> jinja2.Environment:
     env.globals.update(head_label=names.head_label, paper_label=names.paper_label,
                        layer_label=names.layer_label, METRIC_NAMES=METRIC_NAMES,
                        **TEMPLATE_HELPERS)
+    env.globals.update(grid_rank=view.grid_rank, grid_mean=view.grid_mean, grid_top=view.grid_top,
+                       GRADIENT_GROUP_NAMES=view.GRADIENT_GROUP_NAMES,
+                       PROBE_DIRECTIONS=view.PROBE_DIRECTIONS,
+                       OBJECTIVE_NAMES=finding_sentences.OBJECTIVE_NAMES,
+                       PAPER_UAS=finding_sentences.PAPER_UAS,
+                       gradient_sep_sentence=finding_sentences.gradient_sep_sentence,
+                       probe_sentence=finding_sentences.probe_sentence)
     return env
 
 

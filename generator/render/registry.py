@@ -21,8 +21,12 @@ from generator.render import (
     syntax_charts,
     syntax_view,
 )
+from generator.render import (
+    grid_charts as G,
+)
+from generator.render.findings import PAPER_UAS
 from generator.render.names import cluster_label, cluster_page
-from generator.render.view import SiteData
+from generator.render.view import GRADIENT_GROUP_NAMES, PROBE_DIRECTIONS, SiteData
 
 Spec = dict[str, Any]
 PageCharts = Callable[[SiteData, str], dict[str, Spec]]
@@ -119,9 +123,43 @@ class ExtraPage:
     context: dict[str, Any]
 
 
+GRADIENT_COLORS = {"[SEP]": "#ff7f0e", '"." or ","': "#2ca02c", "other tokens": "#555555",
+                   "[CLS] (also in other)": "#d62728"}
+
+
+def gradients_page(data: SiteData, page: str) -> dict[str, Spec]:
+    per_head = data.get("gradients")["per_head"]
+    grids = {GRADIENT_GROUP_NAMES[g]: per_head[g] for g in GRADIENT_GROUP_NAMES if g in per_head}
+    largest = max((abs(v) for grid in grids.values() for row in grid for v in row), default=0.0)
+    fmt = ".2e" if largest < 0.01 else ".3~g"  # masked-LM gradients can be ~1e-6
+    return {
+        "by_layer": G.grids_by_layer(grids, GRADIENT_COLORS, page, y_format=fmt,
+                                     title="Mean |dL/dA| by target, per layer (points: heads)",
+                                     y_title="mean |dL/dA|"),
+        "per_head": G.grid_heatmaps(grids, page, value_title="|dL/dA|", value_format=fmt,
+                                    title="Mean |dL/dA| of every head, by target"),
+    }
+
+
+def probes_page(data: SiteData, page: str) -> dict[str, Spec]:
+    doc = data.get("probes")
+    rows = [{"label": row["label"], "score": doc["uas"][row["name"]],
+             "reference": PAPER_UAS.get(row["name"])}
+            for row in doc["rows"] if row["name"] in doc["uas"]]
+    weights = doc["attn_weights"]
+    grids = {PROBE_DIRECTIONS[d]: weights[d] for d in PROBE_DIRECTIONS if d in weights}
+    return {
+        "uas": G.score_bars(rows, title="Unlabelled attachment score (ticks: the paper, "
+                            "BERT-base with GloVe)", x_title="UAS", reference_title="paper"),
+        "weights": G.grid_heatmaps(grids, page, value_title="weight", diverging=True,
+                                   title="The Attn probe's learned weight of each head's map"),
+    }
+
+
 HOME_CHARTS: tuple[PageCharts, ...] = (home_page,)
 ANALYSIS_CHARTS: dict[str, PageCharts] = {"general": general_page, "coref": coref_page,
-                                          "heads": heads_page, "syntax": syntax_page}
+                                          "heads": heads_page, "syntax": syntax_page,
+                                          "gradients": gradients_page, "probes": probes_page}
 EXTRA_PAGES: dict[str, Callable[[SiteData], list[ExtraPage]]] = {"heads": cluster_pages}
 TEMPLATE_HELPERS: dict[str, Any] = {"coref_view": coref_view, "heads_view": heads_view,
                                     "cluster_label": cluster_label, "syntax": syntax_view}

@@ -167,3 +167,34 @@ def load_site_data(results_dir: Path) -> SiteData:
         raise HeadAtlasError("results name no model shape (num_layers, num_heads)",
                              path=results_dir / "manifest.json") from None
     return SiteData(documents, layers, heads)
+
+
+def grid_rank(grid: list[list[float]], layer: int, head: int) -> int:
+    """1 = the highest value of a per-head ``[layer][head]`` grid (ties share the better rank)."""
+    value = grid[layer][head]
+    return 1 + sum(1 for row in grid for v in row if v > value)
+
+
+def grid_mean(grid: list[list[float]]) -> float:
+    """The mean over all heads of a ``[layer][head]`` grid."""
+    return sum(v for row in grid for v in row) / sum(len(row) for row in grid)
+
+
+def grid_top(grid: list[list[float]]) -> tuple[int, int]:
+    """The (layer, head) with the highest value of a ``[layer][head]`` grid (first on ties)."""
+    cells = [(layer, head) for layer, row in enumerate(grid) for head in range(len(row))]
+    return max(cells, key=lambda lh: (grid[lh[0]][lh[1]], -lh[0], -lh[1]))
+
+
+GRADIENT_GROUP_NAMES: dict[str, str] = {
+    "sep": "[SEP]",
+    "punct": '"." or ","',
+    "other": "other tokens",
+    "cls": "[CLS] (also in other)",
+}
+"""The target groups of gradients.json as pages name them ([CLS] is reported besides)."""
+PROBE_DIRECTIONS: dict[str, str] = {
+    "dependent_to_head": "word attends to its head",
+    "head_to_dependent": "head attends to its word",
+}
+"""The two maps per head that the Attn probe weights (probes.json attn_weights)."""

@@ -34,6 +34,12 @@ def test_default_build_writes_examples_and_every_page(default_site: Path) -> Non
     assert "MiniLM" in home and "Attention to [CLS] peaks in layer" in home
     head = (default_site / "site_src" / "heads" / "L0-H0.md").read_text("utf-8")
     assert "L0-H0 (the paper's 1-1)" in head and "| rank of 72 |" in head
+    # MiniLM has no masked-LM head: the Figure 3 page and head sections name the objective
+    gradients = (default_site / "site_src" / "analyses" / "gradients.md").read_text("utf-8")
+    assert '!!! info "Objective: representation"' in gradients
+    assert "over 8 segments of" in gradients
+    assert "## Gradient importance" in head
+    assert "[representation objective](../analyses/gradients.md)" in head
 
 
 def test_default_head_page_draws_from_a_plain_folder(default_site: Path, tmp_path: Path) -> None:

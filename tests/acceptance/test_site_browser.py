@@ -24,7 +24,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "results"
 PAGES = ("index.html", "layers/L1.html", "heads/L0-H0.html", "analyses/general.html",
          "analyses/heads.html", "analyses/coref.html", "analyses/syntax.html",
-         "heads/L0-H1.html")
+         "heads/L0-H1.html", "analyses/gradients.html", "analyses/probes.html")
 
 
 def _playwright():

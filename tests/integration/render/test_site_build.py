@@ -25,7 +25,7 @@ def out(tmp_path: Path) -> Path:
 
 def test_site_builds_strictly_in_both_variants(out: Path) -> None:
     built = render_site(out)
-    assert built.pages == 17  # home, 4 analyses, 3 clusters, 2 layers, 6 heads, about
+    assert built.pages == 19  # home, 6 analyses, 3 clusters, 2 layers, 6 heads, about
     for folder in (out / "site", out / "site-offline"):
         assert (folder / "index.html").is_file()
         assert (folder / "heads" / "L1-H2.html").is_file()

@@ -45,18 +45,20 @@ def test_expected_pages_and_navigation(fixture_data: SiteData, tmp_path: Path) -
     nav, writer = render_pages(fixture_data, tmp_path)
     pages = sorted(writer.charts_written)
     assert pages == sorted(["index.md", "analyses/general.md", "analyses/coref.md",
-                            "analyses/heads.md", "analyses/syntax.md", "about.md",
-                            "layers/L0.md", "layers/L1.md"]
+                            "analyses/heads.md", "analyses/syntax.md", "analyses/gradients.md",
+                            "analyses/probes.md", "about.md", "layers/L0.md", "layers/L1.md"]
                            + [f"heads/L{a}-H{h}.md" for a in range(2) for h in range(3)]
                            + [f"clusters/C{c}.md" for c in range(3)])
     assert nav[0] == {"Home": "index.md"}
-    assert nav[1] == {"Analyses": [
-        {"Coreference": "analyses/coref.md"},
-        {"General statistics": "analyses/general.md"},
-        {"Head map and clusters": ["analyses/heads.md", {"Cluster C0": "clusters/C0.md"},
-                                   {"Cluster C1": "clusters/C1.md"},
-                                   {"Cluster C2": "clusters/C2.md"}]},
-        {"Dependency syntax": "analyses/syntax.md"}]}
+    analyses = nav[1]["Analyses"]
+    assert {"General statistics": "analyses/general.md"} in analyses
+    assert {"Coreference": "analyses/coref.md"} in analyses
+    assert {"Dependency syntax": "analyses/syntax.md"} in analyses
+    assert {"Gradient importance (Figure 3)": "analyses/gradients.md"} in analyses
+    assert {"Attention probes (Table 3)": "analyses/probes.md"} in analyses
+    assert {"Head map and clusters": ["analyses/heads.md", {"Cluster C0": "clusters/C0.md"},
+                                      {"Cluster C1": "clusters/C1.md"},
+                                      {"Cluster C2": "clusters/C2.md"}]} in analyses
     layer1 = nav[2]["Layers and heads"][1]["Layer 1"]
     assert layer1[0] == {"Layer 1 overview": "layers/L1.md"}
     assert [list(item)[0] for item in layer1[1:]] == ["L1-H0", "L1-H1", "L1-H2"]
