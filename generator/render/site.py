@@ -43,6 +43,7 @@ def render_site(out: Path, *, site_url: str | None = None, offline: bool = True,
                 timings: Timings | None = None) -> SiteBuild:
     """Render OUT/results into OUT/site_src and build OUT/site (and OUT/site-offline)."""
     timings = timings or Timings()
+    out = out.resolve()  # MkDocs reads paths relative to its config file's folder
     data = load_site_data(out / "results")
     work = out / f".site-build-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)

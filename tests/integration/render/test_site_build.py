@@ -87,3 +87,11 @@ def test_charts_export_as_svg_and_png(out: Path, tmp_path: Path) -> None:
     assert svg.lstrip().startswith("<svg") and "</script><b>" not in svg
     pngs = export_charts({"index.md": built.charts["index.md"]}, tmp_path / "png", "png")
     assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_relative_output_folder(out: Path, monkeypatch) -> None:
+    """The default --out is "." : a relative OUT must build (MkDocs resolves against its config)."""
+    monkeypatch.chdir(out)
+    built = render_site(Path("."), offline=False)
+    assert (out / "site" / "index.html").is_file()
+    assert built.pages > 0
