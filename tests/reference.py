@@ -70,3 +70,22 @@ def corpus_statistics(model, tokenizer, segments) -> dict[str, np.ndarray]:
         for k, v in stats.items():
             total[k] = total.get(k, 0) + v
     return {k: v / len(segments) for k, v in total.items()}
+
+
+def scipy_distances(batches: list, k: int) -> np.ndarray:
+    """Independent: scipy's JS distance (squared) row by row for every pair of heads."""
+    from scipy.spatial.distance import jensenshannon
+
+    total, rows = np.zeros((k, k)), 0
+    for batch in batches:
+        for b in range(batch.size):
+            n = int(batch.lengths[b])
+            a = batch.attentions[b, :, :, :n, :n].double().numpy().reshape(k, n, n)
+            a = 0.999 * a + 0.001 / n
+            rows += n
+            for h1 in range(k):
+                for h2 in range(h1 + 1, k):
+                    js = float((jensenshannon(a[h1], a[h2], axis=1) ** 2).sum())
+                    total[h1, h2] += js
+                    total[h2, h1] += js
+    return total / rows

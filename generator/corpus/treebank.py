@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from generator.config import BuildConfig
 from generator.corpus.conllu import Sentence, read_conllu
+from generator.corpus.general import read_documents
 from generator.corpus.parser import load_parser, parse_sentences
 from generator.corpus.segment import Segment
-from generator.corpus.text import Document, read_text_file
-from generator.corpus.wiki import default_dump_path, read_wikipedia
+from generator.corpus.text import Document
 from generator.corpus.words import encode_words
 from generator.model.loading import LoadedModel
 from generator.results import file_digest
@@ -73,15 +73,7 @@ def prepare_syntax(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
     elif config.segments is not None:
         return None
     else:
-        if config.text is not None:
-            documents = read_text_file(config.text)
-            description = f"plain text {config.text.name}"
-            inputs = {str(config.text): file_digest(config.text)}
-        else:
-            path = default_dump_path()
-            documents = read_wikipedia(path)
-            description = "English Wikipedia sample (gensim test data)"
-            inputs = {path.name: file_digest(path)}
+        documents, description, inputs = read_documents(config)
         texts = sample_texts(documents, config.syntax_sentences, config.seed)
         sentences = parse_sentences(texts, load_parser(config.spacy_model))
         trees = f"parser (spaCy {config.spacy_model})"

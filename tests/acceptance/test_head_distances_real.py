@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.spatial.distance import jensenshannon
 
 from generator.analyses.base import AnalysisContext
 from generator.analyses.distances import HeadDistances
@@ -15,6 +14,7 @@ from generator.config import BuildConfig
 from generator.corpus.segments import build_segments
 from generator.model.extraction import extract
 from generator.model.loading import load_model
+from tests.reference import scipy_distances
 
 EWT = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora" / "ud-english-ewt" / \
     "en_ewt-ud-dev.conllu"
@@ -34,22 +34,6 @@ def ewt_documents(path: Path, limit: int) -> list[list[str]]:
             documents[-1].append(line.split("=", 1)[1].strip())
     return documents
 
-
-def scipy_distances(batches: list, k: int) -> np.ndarray:
-    """Independent: scipy's JS distance (squared) row by row for every pair of heads."""
-    total, rows = np.zeros((k, k)), 0
-    for batch in batches:
-        for b in range(batch.size):
-            n = int(batch.lengths[b])
-            a = batch.attentions[b, :, :, :n, :n].double().numpy().reshape(k, n, n)
-            a = 0.999 * a + 0.001 / n
-            rows += n
-            for h1 in range(k):
-                for h2 in range(h1 + 1, k):
-                    js = float((jensenshannon(a[h1], a[h2], axis=1) ** 2).sum())
-                    total[h1, h2] += js
-                    total[h2, h1] += js
-    return total / rows
 
 
 def test_default_model_distances_match_scipy_on_unseen_text():

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from scipy.spatial.distance import jensenshannon
 
 from generator.analyses.base import AnalysisContext
 from generator.analyses.distances import HeadDistances
@@ -18,23 +17,7 @@ from generator.model.loading import load_model
 from generator.pipeline import build_results
 from generator.timings import Timings
 from tests.helpers import SAMPLE_TEXT
-
-
-def scipy_distances(batches: list, k: int) -> np.ndarray:
-    """Independent: scipy's JS distance (squared) row by row for every pair of heads."""
-    total, rows = np.zeros((k, k)), 0
-    for batch in batches:
-        for b in range(batch.size):
-            n = int(batch.lengths[b])
-            a = batch.attentions[b, :, :, :n, :n].double().numpy().reshape(k, n, n)
-            a = 0.999 * a + 0.001 / n
-            rows += n
-            for h1 in range(k):
-                for h2 in range(h1 + 1, k):
-                    js = float((jensenshannon(a[h1], a[h2], axis=1) ** 2).sum())
-                    total[h1, h2] += js
-                    total[h2, h1] += js
-    return total / rows
+from tests.reference import scipy_distances
 
 
 @pytest.fixture(scope="module")
