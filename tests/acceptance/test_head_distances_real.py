@@ -44,7 +44,7 @@ def test_default_model_distances_match_scipy_on_unseen_text():
                                  max_len=128, max_segments=4, zero_types=False)
     assert len(segments) == 4
     batches = list(extract(lm, segments, batch_size=4))
-    config = BuildConfig(distance_segments=4)
+    config = BuildConfig(distance_rows=100_000)
     acc = HeadDistances(AnalysisContext(lm.num_layers, lm.num_heads, config, segments))
     for batch in batches:
         acc.update(batch)

@@ -34,7 +34,7 @@ def test_distances_agree_with_scipy_on_unseen_segments(tiny_bert, corpus_file):
                                  max_segments=12, zero_types=False)
     assert len(segments) >= 4
     batches = list(extract(lm, segments, batch_size=3))
-    config = BuildConfig(model=str(tiny_bert), distance_segments=1000)
+    config = BuildConfig(model=str(tiny_bert), distance_rows=100_000)
     acc = HeadDistances(AnalysisContext(lm.num_layers, lm.num_heads, config, segments))
     for batch in batches:
         acc.update(batch)
@@ -49,7 +49,7 @@ def test_distances_agree_with_scipy_on_unseen_segments(tiny_bert, corpus_file):
 
 def test_build_writes_heads_json(tiny_bert, corpus_file, tmp_path):
     config = BuildConfig(model=str(tiny_bert), text=corpus_file, out=tmp_path, max_len=32,
-                         max_segments=10, distance_segments=6, cache=False, site=False)
+                         max_segments=10, distance_rows=40, cache=False, site=False)
     written = build_results(config, Timings())
     heads = json.loads(written["heads"].read_text())
     k = 2 * 4
@@ -58,7 +58,7 @@ def test_build_writes_heads_json(tiny_bert, corpus_file, tmp_path):
     assert heads["heads"][5] == [1, 1]
     assert len(heads["mds"]) == k and len(heads["cluster"]) == k and len(heads["labels"]) == k
     assert len(heads["nearest"][0]) == 5 and 0 not in heads["nearest"][0]
-    assert heads["segments_used"] == 6 and heads["segments_total"] == heads["corpus"]["segments"]
+    assert heads["rows_used"] == 40 and heads["segments_total"] == heads["corpus"]["segments"]
     assert all(label[-1] in {"vertical", "diagonal", "vertical+diagonal", "block",
                              "heterogeneous"} for label in heads["labels"])
     first = written["heads"].read_bytes()

@@ -10,7 +10,7 @@ import torch
 
 from generator.analyses.distances import (
     HeadDistances,
-    choose_segments,
+    choose_rows,
     pairwise_js_sums,
     pairwise_slogs,
     smooth_rows,
@@ -148,18 +148,45 @@ def test_padding_never_enters():
     assert np.max(np.abs(distance_of(together) - ref)[off] / ref[off]) < 1e-4
 
 
-def test_a_seeded_subset_of_segments_is_used_and_counted():
+def test_a_seeded_sample_of_rows_is_used_and_counted():
     gen = torch.Generator().manual_seed(4)
     maps = [random_maps(1, 3, 5 + i % 3, gen) for i in range(10)]
     roles = [pair_roles(m.shape[-1], 2) for m in maps]
-    acc = HeadDistances(context(1, 3, data=list(range(10)), distance_segments=4, seed=7))
-    acc.update(make_batch(maps, roles))
-    chosen = sorted(choose_segments(10, 4, 7))
-    assert len(chosen) == 4 and chosen == sorted(choose_segments(10, 4, 7))
+    lengths = [m.shape[-1] for m in maps]
+    data = [[0] * n for n in lengths]  # sized like segments
+    acc = HeadDistances(context(1, 3, data=data, distance_rows=12, seed=7))
+    acc.update(make_batch(maps[:6], roles[:6], index=list(range(6))))
+    acc.update(make_batch(maps[6:], roles[6:], index=list(range(6, 10))))
+    chosen = choose_rows(lengths, 12, 7)
+    assert chosen == choose_rows(lengths, 12, 7)
+    assert sum(len(r) for r in chosen.values()) == 12
+    assert all(0 <= r < lengths[s] for s, rows in chosen.items() for r in rows)
     out = acc.result()
-    assert out["segments_used"] == 4 and out["segments_total"] == 10
-    assert out["rows_used"] == sum(maps[i].shape[-1] for i in chosen)
-    ref = reference_distance([maps[i] for i in chosen])
+    assert out["rows_used"] == 12 and out["rows_total"] == sum(lengths)
+    assert out["segments_used"] == len(chosen) and out["segments_total"] == 10
+    # Reference: only the chosen rows of each chosen segment, by the loop implementation.
+    k, total = 3, np.zeros((3, 3))
+    for s, rows in chosen.items():
+        n = lengths[s]
+        a = maps[s].double().numpy().reshape(k, n, n)[:, rows] * 0.999 + 0.001 / n
+        for h1 in range(k):
+            for h2 in range(k):
+                mix = (a[h1] + a[h2]) / 2
+                total[h1, h2] += 0.5 * ((a[h1] * np.log(a[h1] / mix)).sum()
+                                        + (a[h2] * np.log(a[h2] / mix)).sum())
+    ref = total / 12
     off = ~np.eye(3, dtype=bool)
     assert np.max(np.abs(np.asarray(out["distance"]) - ref)[off] / ref[off]) < 1e-4
-    assert choose_segments(3, 4, 7) == frozenset({0, 1, 2})
+    assert choose_rows([2, 3], 99, 7) == {0: [0, 1], 1: [0, 1, 2]}
+
+
+def test_float32_elements_keep_small_distances_to_2e_8():
+    # Nearly alike heads (JS ~1e-4 per row): float32 rounding stays far below 6 written digits.
+    gen = torch.Generator().manual_seed(5)
+    base = torch.softmax(torch.randn(1, 64 * 64, generator=gen).view(1, 64, 64), -1)
+    near = torch.softmax(base.log() + 0.02 * torch.randn(base.shape, generator=gen), -1)
+    p = torch.cat([base, near]).view(2, -1) * 0.999 + 0.001 / 64
+    exact = pairwise_js_sums(p.double(), rows=64)[0, 1] / 64
+    fast = pairwise_js_sums(p.float(), rows=64)[0, 1] / 64
+    assert float(exact) > 1e-5
+    assert abs(float(fast) - float(exact)) < 2e-8
