@@ -14,7 +14,7 @@ from generator.model.cache import AttentionCache, cache_key
 from generator.model.extraction import extract
 from generator.model.loading import LoadedModel, load_model
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
-from generator.streams import BatchSource
+from generator.streams import BatchSource, StreamInput
 from generator.swap import recover, staging_path, swap_in
 from generator.timings import Timings
 
@@ -74,11 +74,14 @@ def build_results(config: BuildConfig, timings: Timings) -> dict[str, Path]:
                         trust_remote_code=config.trust_remote_code)
     documents: dict[str, dict[str, Any]] = {}
     inputs: dict[str, str] = {}
+    # Every stream reads its input before any is run, so a broken file fails in seconds.
+    prepared: list[tuple[str, StreamInput]] = []
     for name, prepare in STREAMS.items():
         with timings.stage(f"prepare {name}"):
             stream = prepare(config, lm)
-        if stream is None:
-            continue
+        if stream is not None:
+            prepared.append((name, stream))
+    for name, stream in prepared:
         inputs.update(stream.inputs)
         produced = run_stream(name, lm, stream.segments, config, data=stream.data,
                               timings=timings, description=stream.description,
