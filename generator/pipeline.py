@@ -67,8 +67,10 @@ def model_summary(lm: LoadedModel) -> dict[str, Any]:
             "architecture": lm.model.config.model_type}
 
 
-def build_results(config: BuildConfig, timings: Timings) -> dict[str, Path]:
-    """Load the model, prepare each stream, run every analysis, write OUT/results/*.json."""
+def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
+                  ) -> dict[str, Path]:
+    """Load the model, prepare each stream, run every analysis, write OUT/results/*.json
+    (``commit=False``: leave them staged, see ``write_results``)."""
     with timings.stage("load model"):
         lm = load_model(config.model, device=config.device, precision=config.precision,
                         trust_remote_code=config.trust_remote_code)
@@ -112,16 +114,26 @@ def build_results(config: BuildConfig, timings: Timings) -> dict[str, Path]:
         "results": sorted(documents),
     }
     with timings.stage("write results"):
-        return write_results(documents, config.results_dir)
+        return write_results(documents, config.results_dir, commit=commit)
 
 
-def write_results(documents: dict[str, dict[str, Any]], results_dir: Path) -> dict[str, Path]:
+def write_results(documents: dict[str, dict[str, Any]], results_dir: Path, *,
+                  commit: bool = True) -> dict[str, Path]:
     """Write every document into a staging folder and swap it in whole: a build killed at any
-    point leaves the previous results untouched (never a mix of old and new files)."""
+    point leaves the previous results untouched (never a mix of old and new files).
+
+    ``commit=False`` leaves the documents staged (the paths returned are in the staging folder),
+    for ``commit_results`` once the site built from them is ready too."""
     recover(results_dir)
     staging = staging_path(results_dir)
     staging.mkdir(parents=True)
     for name, doc in documents.items():
         write_json(staging / f"{name}.json", doc)
-    swap_in(staging, results_dir)
-    return {name: results_dir / f"{name}.json" for name in documents}
+    staged = {name: staging / f"{name}.json" for name in documents}
+    return commit_results(staged, results_dir) if commit else staged
+
+
+def commit_results(staged: dict[str, Path], results_dir: Path) -> dict[str, Path]:
+    """Swap staged results (from ``write_results(..., commit=False)``) into ``results_dir``."""
+    swap_in(next(iter(staged.values())).parent, results_dir)
+    return {name: results_dir / path.name for name, path in staged.items()}

@@ -203,9 +203,11 @@ def test_unknown_flag(capsys, tiny_bert, previous):
 
 def test_model_not_available_offline(capsys, tiny_bert, previous, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # huggingface_hub reads the variable once, at import: set what it read too.
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
     line = bad_build(capsys, tiny_bert, previous, model="nobody/no-such-model")
-    assert line.startswith("--model: model 'nobody/no-such-model' is not available: not a local "
-                           "folder and not in the Hugging Face cache")
+    assert line == ("--model: model 'nobody/no-such-model' is not available: not a local "
+                    "folder and not in the Hugging Face cache (offline mode)")
 
 
 def test_unsupported_architecture(capsys, tiny_bert, previous, tmp_path):
@@ -262,3 +264,91 @@ def test_over_long_treebank_sentence_is_skipped_and_counted(capsys, tiny_bert, p
     assert syntax["sentences"] == sentences - 1
     assert (f"syntax: skipped 1 of {sentences} sentences longer than --max-len 64 wordpieces "
             "(counted in syntax.json)") in err
+
+
+# --- Mistakes a new user makes: each ends in one clear line (or a sensible success). ---
+
+def conll2012(truncated: bool = False) -> str:
+    doc = "bc/test/00/t_0000"
+    words = [("The", "DT", "(1"), ("old", "JJ", "-"), ("man", "NN", "1)"), ("slept", "VBD", "-")]
+    lines = ["#begin document (bc/test/00/t_0000); part 000"]
+    lines += [f"{doc}  0  {i}  {form}  {xpos}  *  -  -  -  Speaker#1  *  {coref}"
+              for i, (form, xpos, coref) in enumerate(words)]
+    lines += ["", *rows_of_he(doc), ""]
+    if not truncated:
+        lines.append("#end document")
+    return "\n".join(lines) + "\n"
+
+
+def rows_of_he(doc: str) -> list[str]:
+    return [f"{doc}  0  0  He  PRP  *  -  -  -  Speaker#1  *  (1)",
+            f"{doc}  0  1  dreamt  VBD  *  -  -  -  Speaker#1  *  -"]
+
+
+MISTAKES = {
+    # name: (flag, file name, content, expected message after the path)
+    "spaces instead of tabs": ("--treebank", "spaces.conllu", GOOD_CONLLU.replace("\t", " "),
+                               ":4: expected 10 tab-separated columns, found 1 (columns separated "
+                               "by spaces? CoNLL-U needs tabs)"),
+    "Windows-1252 text": ("--text", "notes.txt", "He said \u201chello\u201d.\n".encode("cp1252"),
+                          ":1: not UTF-8 text (byte 8); save the file as UTF-8"),
+    "CoNLL-U given as text": ("--text", "train.conllu", GOOD_CONLLU,
+                              ":4: this looks like a CoNLL-U file (tab-separated columns), not "
+                              "plain text: pass it with --treebank or --coref"),
+    "plain text given as treebank": ("--treebank", "story.txt", SAMPLE_TEXT,
+                                     ":1: expected 10 tab-separated columns, found 1 (is this "
+                                     "plain text? pass plain text with --text)"),
+    "CoNLL-2012 given as treebank": ("--treebank", "dev.v4_gold_conll", conll2012(),
+                                     ":2: expected 10 tab-separated columns, found 1 (this looks "
+                                     "like a CoNLL-2012 file: pass it with --coref)"),
+    "CoNLL-2012 without #end document, odd extension": (
+        "--coref", "dev.txt", conll2012(truncated=True),
+        ":1: document never ends (no #end document)"),
+    "CoNLL-2012 given as text": ("--text", "dev.v4_gold_conll", conll2012(),
+                                 ":1: this looks like a CoNLL-2012 file, not plain text: pass it "
+                                 "with --coref"),
+    "TOML syntax error": ("--config", "build.toml", "max_len = 24\nbatch_size = \n",
+                          ":2: invalid TOML: Invalid value"),
+    "TOML table": ("--config", "table.toml", "[build]\nmax_len = 24\n",
+                   ": 'build' must be a plain key, not a table"),
+}
+
+
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_new_user_mistakes(capsys, tiny_bert, previous, name):
+    flag, file_name, content, message = MISTAKES[name]
+    f = write(previous, file_name, content)
+    extra = good_text(previous) if flag not in ("--text", "--config") else []
+    assert bad_build(capsys, tiny_bert, previous, *extra, flag, str(f)) == f"{f}{message}"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-segments", "-3"], "command line: --max-segments must be at least 1, got -3"),
+    (["--batch-size", "0"], "command line: --batch-size must be at least 1, got 0"),
+    (["--max-len", "4"], "command line: --max-len must be at least 8, got 4"),
+    (["--device", "gpu"], "command line: 'device' must be one of 'cpu', 'cuda', got 'gpu'"),
+])
+def test_bad_flag_values(capsys, tiny_bert, previous, args, message):
+    assert bad_build(capsys, tiny_bert, previous, *args) == message
+
+
+def test_folder_instead_of_a_file(capsys, tiny_bert, previous):
+    folder = previous[1]
+    assert bad_build(capsys, tiny_bert, previous, "--text", str(folder)) == (
+        f"{folder}: is a folder, expected a file")
+
+
+def test_byte_order_mark_and_windows_line_ends_are_fine(capsys, tiny_bert, previous, tmp_path):
+    """Files saved by Windows editors (BOM, CRLF) build like their plain UTF-8 twins."""
+    text = write(previous, "bom.txt", b"\xef\xbb\xbf" + SAMPLE_TEXT.replace("\n", "\r\n").encode())
+    treebank = write(previous, "bom.conllu",
+                     b"\xef\xbb\xbf" + GOOD_CONLLU.replace("\n", "\r\n").encode())
+    status = main(["build", "--model", str(tiny_bert), "--out", str(tmp_path), "--text",
+                   str(text), "--treebank", str(treebank), *SMALL])
+    assert status == 0, capsys.readouterr().err
+    syntax = json.loads((tmp_path / "results" / "syntax.json").read_text())
+    plain = json.loads((previous[0] / "results" / "syntax.json").read_text())
+    assert syntax["syntax_corpus"]["sentences_read"] == plain["syntax_corpus"]["sentences_read"]
+    general = json.loads((tmp_path / "results" / "general.json").read_text())
+    assert general["corpus"]["tokens"] == json.loads(
+        (previous[0] / "results" / "general.json").read_text())["corpus"]["tokens"]
