@@ -31,7 +31,7 @@ def command(model, corpus, out, seed):
 def test_sigkill_during_extraction(tiny_bert, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     corpus = tmp_path / "c.txt"
-    corpus.write_text(SAMPLE_TEXT * 60)
+    corpus.write_text(SAMPLE_TEXT * 20)
     out = tmp_path / "out"
     subprocess.run(command(tiny_bert, corpus, out, 0), check=True, env=env, capture_output=True)
     results = {p.name: p.read_bytes() for p in (out / "results").iterdir()}

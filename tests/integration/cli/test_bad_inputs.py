@@ -123,6 +123,21 @@ def test_unreadable_file(capsys, tiny_bert, previous):
     assert line == f"{f}: cannot read file: Permission denied"
 
 
+def test_unreadable_file_as_root(capsys, tiny_bert, previous, monkeypatch):
+    """Root reads any file, so the permission error is raised where the reader reads."""
+    f = write(previous, "locked2.txt", SAMPLE_TEXT)
+    read_bytes = Path.read_bytes
+
+    def locked(self):
+        if self == f:
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", locked)
+    assert bad_build(capsys, tiny_bert, previous, "--text", str(f)) == (
+        f"{f}: cannot read file: Permission denied")
+
+
 def test_not_utf8_text(capsys, tiny_bert, previous):
     f = write(previous, "latin1.txt", "The cat.\nCaf\xe9 au lait.\n".encode("latin-1"))
     assert bad_build(capsys, tiny_bert, previous, "--text", str(f)) == (
