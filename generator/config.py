@@ -150,6 +150,11 @@ _POSITIVE = ("max_segments", "max_len", "batch_size", "min_relation_count",
 _NON_NEGATIVE = ("gradient_segments", "probe_train_sentences", "probe_eval_sentences")
 
 
+def _named(key: str, where: str) -> str:
+    """The setting as the user wrote it: ``--max-len`` on the command line, else ``'max_len'``."""
+    return f"--{key.replace('_', '-')}" if where == "command line" else f"'{key}'"
+
+
 def make_config(values: dict[str, Any], where: str = "config") -> BuildConfig:
     """Build a validated config from a mapping of keys to raw values."""
     types_ = _field_types()
@@ -161,12 +166,15 @@ def make_config(values: dict[str, Any], where: str = "config") -> BuildConfig:
         clean[key] = _coerce(key, value, types_[key], where)
     for key in _POSITIVE:
         if key in clean and clean[key] < 1:
-            raise HeadAtlasError(f"'{key}' must be at least 1, got {clean[key]}", path=where)
+            raise HeadAtlasError(f"{_named(key, where)} must be at least 1, got {clean[key]}",
+                                 path=where)
     for key in _NON_NEGATIVE:
         if key in clean and clean[key] < 0:
-            raise HeadAtlasError(f"'{key}' must be at least 0, got {clean[key]}", path=where)
+            raise HeadAtlasError(f"{_named(key, where)} must be at least 0, got {clean[key]}",
+                                 path=where)
     if "max_len" in clean and clean["max_len"] < 8:
-        raise HeadAtlasError(f"'max_len' must be at least 8, got {clean['max_len']}", path=where)
+        raise HeadAtlasError(f"{_named('max_len', where)} must be at least 8, got "
+                             f"{clean['max_len']}", path=where)
     return BuildConfig(**clean)
 
 

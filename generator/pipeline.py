@@ -14,7 +14,7 @@ from generator.model.cache import AttentionCache, cache_key
 from generator.model.extraction import extract
 from generator.model.loading import LoadedModel, load_model
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
-from generator.streams import BatchSource
+from generator.streams import BatchSource, StreamInput
 from generator.swap import recover, staging_path, swap_in
 from generator.timings import Timings
 
@@ -67,18 +67,23 @@ def model_summary(lm: LoadedModel) -> dict[str, Any]:
             "architecture": lm.model.config.model_type}
 
 
-def build_results(config: BuildConfig, timings: Timings) -> dict[str, Path]:
-    """Load the model, prepare each stream, run every analysis, write OUT/results/*.json."""
+def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
+                  ) -> dict[str, Path]:
+    """Load the model, prepare each stream, run every analysis, write OUT/results/*.json
+    (``commit=False``: leave them staged, see ``write_results``)."""
     with timings.stage("load model"):
         lm = load_model(config.model, device=config.device, precision=config.precision,
                         trust_remote_code=config.trust_remote_code)
     documents: dict[str, dict[str, Any]] = {}
     inputs: dict[str, str] = {}
+    # Every stream reads its input before any is run, so a broken file fails in seconds.
+    prepared: list[tuple[str, StreamInput]] = []
     for name, prepare in STREAMS.items():
         with timings.stage(f"prepare {name}"):
             stream = prepare(config, lm)
-        if stream is None:
-            continue
+        if stream is not None:
+            prepared.append((name, stream))
+    for name, stream in prepared:
         inputs.update(stream.inputs)
         produced = run_stream(name, lm, stream.segments, config, data=stream.data,
                               timings=timings, description=stream.description,
@@ -109,16 +114,26 @@ def build_results(config: BuildConfig, timings: Timings) -> dict[str, Path]:
         "results": sorted(documents),
     }
     with timings.stage("write results"):
-        return write_results(documents, config.results_dir)
+        return write_results(documents, config.results_dir, commit=commit)
 
 
-def write_results(documents: dict[str, dict[str, Any]], results_dir: Path) -> dict[str, Path]:
+def write_results(documents: dict[str, dict[str, Any]], results_dir: Path, *,
+                  commit: bool = True) -> dict[str, Path]:
     """Write every document into a staging folder and swap it in whole: a build killed at any
-    point leaves the previous results untouched (never a mix of old and new files)."""
+    point leaves the previous results untouched (never a mix of old and new files).
+
+    ``commit=False`` leaves the documents staged (the paths returned are in the staging folder),
+    for ``commit_results`` once the site built from them is ready too."""
     recover(results_dir)
     staging = staging_path(results_dir)
     staging.mkdir(parents=True)
     for name, doc in documents.items():
         write_json(staging / f"{name}.json", doc)
-    swap_in(staging, results_dir)
-    return {name: results_dir / f"{name}.json" for name in documents}
+    staged = {name: staging / f"{name}.json" for name in documents}
+    return commit_results(staged, results_dir) if commit else staged
+
+
+def commit_results(staged: dict[str, Path], results_dir: Path) -> dict[str, Path]:
+    """Swap staged results (from ``write_results(..., commit=False)``) into ``results_dir``."""
+    swap_in(next(iter(staged.values())).parent, results_dir)
+    return {name: results_dir / path.name for name, path in staged.items()}

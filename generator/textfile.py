@@ -8,7 +8,8 @@ from generator.errors import HeadAtlasError
 
 
 def read_utf8(path: Path, kind: str = "file") -> str:
-    """The file's text; missing, a folder, unreadable or not UTF-8 is a HeadAtlasError."""
+    """The file's text (a leading byte-order mark dropped); missing, a folder, unreadable or not
+    UTF-8 is a HeadAtlasError."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -18,8 +19,9 @@ def read_utf8(path: Path, kind: str = "file") -> str:
     except OSError as exc:
         raise HeadAtlasError(f"cannot read file: {exc.strerror}", path=path) from None
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise HeadAtlasError(f"not UTF-8 text (byte {exc.start})", path=path,
-                             line=line) from None
+        raise HeadAtlasError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+                             path=path, line=line) from None
+    return text.removeprefix("\ufeff")  # a byte-order mark (Windows editors) is not content

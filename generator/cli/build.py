@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -97,12 +98,21 @@ def build(
 
     cfg = load_config(config, {k: v for k, v in flags.items() if v is not None})
     timings = Timings()
-    written = build_results(cfg, timings)
+    # With the site, the new results stay staged until the site built from them is ready, so a
+    # build killed while rendering leaves both the previous results and the previous site.
+    written = build_results(cfg, timings, commit=not cfg.site)
     if cfg.site:
+        from generator.pipeline import commit_results
         from generator.render.site import render_site
 
-        built = render_site(cfg.out, site_url=cfg.site_url, offline=cfg.offline_site,
-                            timings=timings)
+        staged = next(iter(written.values())).parent
+        try:
+            built = render_site(cfg.out, site_url=cfg.site_url, offline=cfg.offline_site,
+                                timings=timings, results=staged)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        written = commit_results(written, cfg.results_dir)
     report_timings(timings)
     write_timings(cfg.out / "timings.json", timings)
     for path in written.values():

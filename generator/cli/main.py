@@ -24,6 +24,7 @@ app.command()(build)
 app.command()(render)
 app.command()(serve)
 app.command()(deploy)
+COMMANDS = ("build", "render", "serve", "deploy")
 
 
 @app.callback()
@@ -40,28 +41,37 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
-        app(args=args, prog_name="headatlas", standalone_mode=False)
+        status = app(args=args, prog_name="headatlas", standalone_mode=False)
     except HeadAtlasError as exc:
         if debug:
             raise
         print(f"headatlas: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("headatlas: interrupted; the previous results and site are untouched",
-              file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, typer.Abort):
+        return _interrupted()
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except Exception as exc:  # click usage errors and the like
-        import click
+    except typer.TyperException as exc:  # usage errors: unknown flag, a value of the wrong type
+        if debug:
+            raise
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if callable(format_message) else str(exc)
+        command = next((a for a in args if a in COMMANDS), None)
+        usage = f"headatlas {command} --help" if command else "headatlas --help"
+        print(f"headatlas: error: {_one_line(message)} (see: {usage})", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 2) or 2)
+    if status == 130:  # Ctrl-C inside a command: typer turns it into an exit status
+        return _interrupted()
+    return status if isinstance(status, int) else 0
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            return 130
-        raise
-    return 0
+
+def _interrupted() -> int:
+    print("headatlas: interrupted; the previous results and site are untouched", file=sys.stderr)
+    return 130
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 def run() -> None:

@@ -27,6 +27,7 @@ from generator.corpus.mentions import (
     span_head,
 )
 from generator.errors import HeadAtlasError
+from generator.textfile import read_utf8
 
 Parse = Callable[[list[str], list[str]], list[tuple[int, str, dict[str, str]]]]
 """(words, xpos) -> per word (0-based head in the sentence or -1, deprel, feats)."""
@@ -38,7 +39,7 @@ _COREF = re.compile(r"^\(?(\d+)\)?$")
 def is_conll2012(path: Path) -> bool:
     """True when the file looks like CoNLL-2012 (its first non-blank line begins a document)."""
     try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
+        with path.open(encoding="utf-8-sig", errors="replace") as fh:
             for line in fh:
                 if line.strip():
                     return line.startswith("#begin document")
@@ -87,12 +88,7 @@ def _coref_brackets(cell: str, path: Path, line: int) -> list[tuple[str, bool, b
 
 def read_conll2012(path: Path, parse: Parse) -> CorefCorpus:
     """Read a CoNLL-2012 file into documents with mentions (heads from ``parse``)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise HeadAtlasError("file not found", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HeadAtlasError(f"cannot read file: {exc}", path=path) from None
+    text = read_utf8(path, "CoNLL-2012 file")
     documents: list[CorefDocument] = []
     doc_id: str | None = None
     doc_line = 0

@@ -102,6 +102,17 @@ def _parse_word(cols: list[str], expected_id: int, path: Path, line: int) -> Wor
                 line=line)
 
 
+def _column_hint(line: str, text: str) -> str:
+    """Why a line may not have 10 columns, for the common mistakes."""
+    if text.lstrip().startswith("#begin document"):
+        return " (this looks like a CoNLL-2012 file: pass it with --coref)"
+    if "\t" not in line and len(line.split()) >= 10 and line.split()[0].isdigit():
+        return " (columns separated by spaces? CoNLL-U needs tabs)"
+    if "\t" not in line:
+        return " (is this plain text? pass plain text with --text)"
+    return ""
+
+
 def iter_conllu(path: Path) -> Iterator[Sentence]:
     """Yield checked sentences from a CoNLL-U file."""
     text = read_utf8(path, "CoNLL-U file")
@@ -138,8 +149,8 @@ def iter_conllu(path: Path) -> Iterator[Sentence]:
             continue
         cols = line.split("\t")
         if len(cols) != 10:
-            raise HeadAtlasError(f"expected 10 tab-separated columns, found {len(cols)}",
-                                 path=path, line=number)
+            raise HeadAtlasError(f"expected 10 tab-separated columns, found {len(cols)}"
+                                 f"{_column_hint(line, text)}", path=path, line=number)
         if "-" in cols[0] or "." in cols[0]:
             continue  # multiword token or empty node
         words.append(_parse_word(cols, len(words) + 1, path, number))

@@ -20,6 +20,7 @@ from generator.corpus.segment import Segment
 from generator.corpus.text import Document
 from generator.corpus.words import encode_words
 from generator.model.loading import LoadedModel
+from generator.progress import say
 from generator.results import file_digest
 from generator.streams import StreamInput
 
@@ -79,6 +80,9 @@ def prepare_syntax(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
         trees = f"parser (spaCy {config.spacy_model})"
         description += f", {len(texts)} sentences parsed"
     segments, kept, skipped = encode_sentences(sentences, lm, config.max_len)
+    if skipped:
+        say(f"syntax: skipped {skipped} of {len(sentences)} sentences longer than --max-len "
+            f"{config.max_len} wordpieces (counted in syntax.json)")
     corpus = {"description": description, "sentences_read": len(sentences)}
     return StreamInput(segments=segments, data=SyntaxData(kept, skipped, trees),
                        header={"syntax_corpus": corpus}, inputs=inputs,

@@ -103,6 +103,18 @@ def _check_architecture(config: Any, where: str) -> None:
         )
 
 
+def _check_attentions(model: torch.nn.Module, tokenizer: Any, name: str, device: str) -> None:
+    """A one-token forward pass: a model that returns no attention weights (e.g. remote code
+    that ignores ``output_attentions``) is reported at load time, before any corpus work."""
+    token = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
+    with torch.inference_mode():
+        out = model(input_ids=torch.tensor([[token]], device=device), output_attentions=True)
+    attentions = getattr(out, "attentions", None)
+    if not attentions or any(a is None for a in attentions):
+        raise HeadAtlasError(f"model '{name}' does not return attention weights "
+                             "(output_attentions=True gave none)", path="--model")
+
+
 def load_model(
     name: str,
     *,
@@ -154,6 +166,7 @@ def load_model(
     model.to(device)
     if tokenizer.cls_token_id is None and tokenizer.bos_token_id is None:
         raise HeadAtlasError(f"the tokenizer of '{name}' has no [CLS]/<s> token", path=where)
+    _check_attentions(model, tokenizer, name, device)
     uses_types = "token_type_ids" in getattr(tokenizer, "model_input_names", []) and (
         getattr(config, "type_vocab_size", 1) or 1
     ) > 1

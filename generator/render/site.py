@@ -18,6 +18,7 @@ from generator.render.assets import write_assets
 from generator.render.mkdocs_build import run_mkdocs, site_config
 from generator.render.pages import render_pages
 from generator.render.view import load_site_data
+from generator.swap import alive
 from generator.timings import Timings
 
 SITE_SRC, SITE, SITE_OFFLINE = "site_src", "site", "site-offline"
@@ -40,11 +41,16 @@ def _swap(new: Path, final: Path, trash: Path) -> None:
 
 
 def render_site(out: Path, *, site_url: str | None = None, offline: bool = True,
-                timings: Timings | None = None) -> SiteBuild:
-    """Render OUT/results into OUT/site_src and build OUT/site (and OUT/site-offline)."""
+                timings: Timings | None = None, results: Path | None = None) -> SiteBuild:
+    """Render OUT/results (or ``results``: a build's staged results, swapped in after the site)
+    into OUT/site_src and build OUT/site (and OUT/site-offline)."""
     timings = timings or Timings()
     out = out.resolve()  # MkDocs reads paths relative to its config file's folder
-    data = load_site_data(out / "results")
+    data = load_site_data(results if results is not None else out / "results")
+    for stale in out.glob(".site-build-*"):  # left by a killed build (its process is gone)
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not (pid.isdigit() and int(pid) != os.getpid() and alive(int(pid))):
+            shutil.rmtree(stale, ignore_errors=True)
     work = out / f".site-build-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

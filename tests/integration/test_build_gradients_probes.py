@@ -61,4 +61,4 @@ def test_negative_gradient_segments_is_a_user_error(tiny_bert, inputs, tmp_path,
     argv = ["build", "--model", str(tiny_bert), "--out", str(tmp_path),
             "--gradient-segments", "-1"]
     assert main(argv) == 2
-    assert "'gradient_segments' must be at least 0" in capsys.readouterr().err
+    assert "--gradient-segments must be at least 0" in capsys.readouterr().err

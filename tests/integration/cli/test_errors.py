@@ -21,6 +21,7 @@ def test_missing_text_file(capsys, tiny_bert, tmp_path):
 
 def test_unknown_model_offline(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)  # read at import
     status, err = run(capsys, "build", "--model", "nobody/no-such-model", "--out", str(tmp_path),
                       "--no-site")
     assert status == 2
