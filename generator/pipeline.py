@@ -77,13 +77,13 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
     documents: dict[str, dict[str, Any]] = {}
     inputs: dict[str, str] = {}
     # Every stream reads its input before any is run, so a broken file fails in seconds.
-    prepared: list[tuple[str, StreamInput]] = []
+    prepared: dict[str, StreamInput] = {}
     for name, prepare in STREAMS.items():
         with timings.stage(f"prepare {name}"):
-            stream = prepare(config, lm)
+            stream = prepare(config, lm, prepared)
         if stream is not None:
-            prepared.append((name, stream))
-    for name, stream in prepared:
+            prepared[name] = stream
+    for name, stream in prepared.items():
         inputs.update(stream.inputs)
         produced = run_stream(name, lm, stream.segments, config, data=stream.data,
                               timings=timings, description=stream.description,

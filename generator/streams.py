@@ -1,13 +1,13 @@
 """A stream is one corpus the model is run over: its segments plus what its analyses need.
 
-Each stream has a ``prepare(config, model)`` function, registered in
+Each stream has a ``prepare(config, model, earlier)`` function, registered in
 ``generator.analyses.registry.STREAMS``, that returns a ``StreamInput`` (or None when the user did
 not ask for it, e.g. no treebank given). Analyses registered for that stream consume its batches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,10 @@ class StreamInput:
     """Top-level keys added to every results document of this stream (e.g. "corpus")."""
     inputs: dict[str, str] = field(default_factory=dict)
     """Input files and their sha256, for the manifest."""
+    documents: list[list[str]] | None = None
+    """The plain-text documents (sentences) the segments were cut from, when there are any:
+    later streams that need the same text (e.g. syntax without a treebank) reuse them instead of
+    reading the corpus again."""
     description: str = "Extracting attention"
     extractor: BatchSource | None = None
     """None: the usual cached attention extraction. Otherwise what yields this stream's batches
@@ -36,7 +40,9 @@ class StreamInput:
     e.g. the gradient extractor, which needs a backward pass."""
 
 
-Preparer = Callable[[BuildConfig, LoadedModel], StreamInput | None]
+Preparer = Callable[[BuildConfig, LoadedModel, Mapping[str, StreamInput]], StreamInput | None]
+"""``prepare(config, model, earlier)``: ``earlier`` holds the streams prepared before this one
+(registry order), so a stream can reuse their corpus instead of reading it again."""
 
 
 @dataclass

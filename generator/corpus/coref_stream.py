@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,8 @@ def corpus_summary(corpus: CorefCorpus) -> dict[str, Any]:
     }
 
 
-def prepare_coref(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
+def prepare_coref(config: BuildConfig, lm: LoadedModel,
+                  earlier: Mapping[str, StreamInput] | None = None) -> StreamInput | None:
     """Windows of the --coref file as segments; None when no coreference file is given."""
     if config.coref is None:
         return None

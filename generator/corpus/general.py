@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from generator.config import BuildConfig
 from generator.corpus.segments import build_segments, load_segments_json
 from generator.corpus.text import Document, read_text_file
@@ -22,7 +24,9 @@ def read_documents(config: BuildConfig) -> tuple[list[Document], str, dict[str, 
             {path.name: file_digest(path)})
 
 
-def prepare_general(config: BuildConfig, lm: LoadedModel) -> StreamInput:
+def prepare_general(config: BuildConfig, lm: LoadedModel,
+                    earlier: Mapping[str, StreamInput] | None = None) -> StreamInput:
+    docs = None
     zero = config.token_types == "zeros"
     common = {"max_len": config.max_len, "max_segments": config.max_segments, "zero_types": zero}
     if config.segments is not None:
@@ -35,4 +39,4 @@ def prepare_general(config: BuildConfig, lm: LoadedModel) -> StreamInput:
     corpus = {"segments": len(segs), "tokens": sum(len(s) for s in segs), "description": desc,
               **report.as_dict()}
     return StreamInput(segments=segs, data=segs, header={"corpus": corpus}, inputs=inputs,
-                       description="Extracting attention (general corpus)")
+                       documents=docs, description="Extracting attention (general corpus)")

@@ -8,6 +8,7 @@ cache), whose objective (masked-LM or representation) is named in the results.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 
 from generator.config import BuildConfig
 from generator.corpus.general import prepare_general
@@ -16,10 +17,11 @@ from generator.model.loading import LoadedModel
 from generator.streams import StreamInput
 
 
-def prepare_gradients(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
+def prepare_gradients(config: BuildConfig, lm: LoadedModel,
+                      earlier: Mapping[str, StreamInput] | None = None) -> StreamInput | None:
     if config.gradient_segments == 0:
         return None
-    general = prepare_general(config, lm)
+    general = (earlier or {}).get("general") or prepare_general(config, lm)
     segments = general.segments
     k = min(config.gradient_segments, len(segments))
     chosen = sorted(random.Random(config.seed).sample(range(len(segments)), k))

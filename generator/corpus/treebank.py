@@ -10,6 +10,7 @@ and counted.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.config import BuildConfig
@@ -64,7 +65,8 @@ def encode_sentences(
     return segments, kept, len(sentences) - len(kept)
 
 
-def prepare_syntax(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
+def prepare_syntax(config: BuildConfig, lm: LoadedModel,
+                   earlier: Mapping[str, StreamInput] | None = None) -> StreamInput | None:
     if config.treebank:
         sentences = [s for path in config.treebank for s in read_conllu(path)]
         trees = "gold"
@@ -74,7 +76,12 @@ def prepare_syntax(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
     elif config.segments is not None:
         return None
     else:
-        documents, description, inputs = read_documents(config)
+        general = (earlier or {}).get("general")
+        if general is not None and general.documents is not None:
+            documents, inputs = general.documents, general.inputs
+            description = general.header["corpus"]["description"]
+        else:
+            documents, description, inputs = read_documents(config)
         texts = sample_texts(documents, config.syntax_sentences, config.seed)
         sentences = parse_sentences(texts, load_parser(config.spacy_model))
         trees = f"parser (spaCy {config.spacy_model})"
