@@ -53,12 +53,13 @@ def run_stream(
         batches = extract(lm, segments, batch_size=config.batch_size, cache=cache,
                           description=description, timings=timings)
     for batch in batches:
-        with timings.stage("analyses"):
-            for acc in accumulators:
+        for acc in accumulators:
+            with timings.stage(f"analysis {acc.name}"):
                 acc.update(batch)
     by_file: dict[str, list[dict[str, Any]]] = {}
     for spec, acc in zip(specs, accumulators, strict=True):
-        by_file.setdefault(spec.results_file, []).append(acc.result())
+        with timings.stage(f"analysis {acc.name}"):
+            by_file.setdefault(spec.results_file, []).append(acc.result())
     return {name: merge_documents(parts) for name, parts in by_file.items()}
 
 

@@ -26,7 +26,7 @@ from generator.analyses.bootstrap import DEFAULT_RESAMPLES, ratio_interval, resa
 from generator.analyses.syntax_examples import PooledMap, eligible, pick_example, prune_pool
 from generator.corpus.conllu import Sentence
 from generator.model.batch import AttentionBatch
-from generator.spanning_tree import max_spanning_tree, undirected_matches
+from generator.spanning_tree import max_spanning_trees, undirected_matches
 from generator.threads import one_thread
 from generator.wordlevel import to_word_level
 
@@ -76,15 +76,9 @@ def mst_matches(maps: torch.Tensor, gold_heads: Sequence[int]) -> torch.Tensor:
     gold = np.asarray(gold_heads)
     root = int(np.flatnonzero(gold == -1)[0])
     arr = maps.double().numpy()
-    layers, heads = arr.shape[:2]
-    out = torch.zeros((2, layers, heads), dtype=torch.int64)
-    for layer in range(layers):
-        for head in range(heads):
-            m = arr[layer, head]
-            for d, scores in enumerate((m, m.T)):
-                tree = max_spanning_tree(scores, root)
-                out[d, layer, head] = undirected_matches(tree, gold)
-    return out
+    both = np.stack([arr, np.swapaxes(arr, -1, -2)])  # [2, L, H, W, W]
+    trees = max_spanning_trees(both, root)
+    return torch.from_numpy(undirected_matches(trees, gold))
 
 
 @dataclass(frozen=True)

@@ -87,3 +87,16 @@ def test_undirected_matches_ignore_direction():
     gold = [-1, 0, 1]  # 1->0, 2->1
     assert undirected_matches([1, -1, 1], gold) == 2  # 0->1, 2->1: same edges, one flipped
     assert undirected_matches([-1, 0, 0], gold) == 1
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_matches_brute_force_on_sentence_like_maps(seed):
+    # Peaked rows like attention (softmax of scaled noise), 7 words: many cycles to contract.
+    rng = np.random.default_rng(100 + seed)
+    logits = rng.normal(size=(7, 7)) * 4
+    scores = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    root = int(rng.integers(0, 7))
+    heads = max_spanning_tree(scores, root)
+    best, _ = brute_force(scores, root)
+    assert _is_tree(list(heads), root)
+    assert sum(scores[d, heads[d]] for d in range(7) if d != root) == pytest.approx(best)
