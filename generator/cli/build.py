@@ -68,7 +68,7 @@ def build(
         "--offline-site/--no-offline-site",
         help="Also build OUT/site-offline for file:// [on].")] = None,
     gradient_segments: Annotated[int | None, typer.Option(
-        help="Segments sampled for attention gradients (Figure 3); 0 = off [200].")] = None,
+        help="Segments sampled for attention gradients (Figure 3); 0 = off [64].")] = None,
     probe_train: Annotated[Path | None, typer.Option(
         help="CoNLL-U file the probing classifiers are trained on (Table 3).")] = None,
     probe_eval: Annotated[Path | None, typer.Option(

@@ -35,6 +35,11 @@ from generator.timings import Timings
 MASKED_LM = "masked_lm"
 REPRESENTATION = "representation"
 
+BACKWARD_BATCH = 4
+"""At most this many segments per backward pass: autograd keeps every layer's activations, about
+0.1 GB per BERT-base segment of 128 tokens, and smaller batches cost no more per segment on a
+CPU."""
+
 MLM_RATE = 0.15
 MLM_MASK_SHARE = 0.8
 MLM_RANDOM_SHARE = 0.1
@@ -231,6 +236,6 @@ class GradientExtractor:
 
     def __call__(self, segments: Sequence[Segment], *, batch_size: int, description: str,
                  timings: Timings | None = None) -> Iterator[AttentionBatch]:
-        plan = plan_batches(segments, batch_size)
+        plan = plan_batches(segments, min(batch_size, BACKWARD_BATCH))
         for indices in track(plan, len(plan), description):
             yield self.run_batch(segments, indices, timings)
