@@ -10,9 +10,10 @@ from generator.analyses.base import AnalysisContext
 from generator.analyses.registry import MODEL_STEPS, POSTPROCESSORS, STREAMS, analyses_for
 from generator.config import BuildConfig, config_as_dict
 from generator.corpus.segment import Segment, segments_digest
-from generator.model.cache import AttentionCache, cache_key
-from generator.model.extraction import extract
+from generator.model.cache import AttentionCache, attention_bytes, cache_key
+from generator.model.extraction import extract, plan_batches
 from generator.model.loading import LoadedModel, load_model
+from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
 from generator.streams import BatchSource, StreamInput
 from generator.swap import recover, staging_path, swap_in
@@ -41,7 +42,12 @@ def run_stream(
     context = AnalysisContext(lm.num_layers, lm.num_heads, config, data, tokenizer=lm.tokenizer)
     accumulators = [spec.accumulator(context) for spec in specs]
     cache = None
-    if config.cache and extractor is None:
+    size = attention_bytes(plan_batches(segments, config.batch_size), [len(s) for s in segments],
+                           lm.num_layers * lm.num_heads)
+    if config.cache and extractor is None and size > config.cache_max_gb * 1e9:
+        say(f"{stream}: attention not cached ({size / 1e9:.1f} GB > cache_max_gb "
+            f"{config.cache_max_gb:g})")
+    elif config.cache and extractor is None:
         key = cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
                          "precision": config.precision, "device": config.device})
         cache = AttentionCache(config.cache_root / "attention", key)

@@ -56,6 +56,9 @@ def build(
                                                help="Cache extracted attention [on].")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder "
                                                         "[OUT/.headatlas-cache].")] = None,
+    cache_max_gb: Annotated[float | None, typer.Option(help="Streams whose attention would take "
+                                                            "more GB are not cached [8].")]
+    = None,
     trust_remote_code: Annotated[bool | None, typer.Option(
         "--trust-remote-code/--no-trust-remote-code",
         help="Allow a model's own Python code to run [off].")] = None,
@@ -88,7 +91,8 @@ def build(
         "distance_rows": distance_rows,
         "spacy_model": spacy_model, "syntax_sentences": syntax_sentences,
         "mst_sentences": mst_sentences, "cache": cache,
-        "cache_dir": cache_dir, "trust_remote_code": trust_remote_code, "site": site,
+        "cache_dir": cache_dir, "cache_max_gb": cache_max_gb,
+        "trust_remote_code": trust_remote_code, "site": site,
         "site_url": site_url, "offline_site": offline_site,
         "gradient_segments": gradient_segments, "probe_train": probe_train,
         "probe_eval": probe_eval, "probe_train_sentences": probe_train_sentences,

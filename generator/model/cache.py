@@ -26,6 +26,12 @@ CACHE_FORMAT = 1
 KEEP_ENTRIES = 4
 
 
+def attention_bytes(plan: list[list[int]], lengths: list[int], maps: int) -> int:
+    """Bytes of float32 attention the batches of ``plan`` hold (each padded to its longest
+    segment), ``maps`` = layers x heads: what a cache entry of them takes on disk."""
+    return sum(len(batch) * maps * max(lengths[i] for i in batch) ** 2 * 4 for batch in plan)
+
+
 def cache_key(parts: dict[str, Any]) -> str:
     blob = json.dumps({"format": CACHE_FORMAT, **parts}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]

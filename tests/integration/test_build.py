@@ -115,3 +115,14 @@ def test_seed_changes_segments(tiny_bert, corpus, tmp_path):
     a = json.loads((tmp_path / "a" / "results" / "general.json").read_text())
     b = json.loads((tmp_path / "b" / "results" / "general.json").read_text())
     assert a["metrics"] != b["metrics"]
+
+
+def test_streams_over_the_cache_limit_are_not_cached(tiny_bert, corpus, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert build(tiny_bert, corpus, out, "--cache-max-gb", "0.000001",
+                 "--gradient-segments", "0") == 0
+    err = capsys.readouterr().err
+    assert "general: attention not cached (" in err and "> cache_max_gb 1e-06)" in err
+    cache = out / ".headatlas-cache" / "attention"
+    assert not cache.exists() or list(cache.iterdir()) == []
+    assert (out / "results" / "general.json").is_file()
