@@ -26,6 +26,14 @@ def plan_batches(segments: Sequence[Segment], batch_size: int) -> list[list[int]
     return [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
 
 
+def zero_padding(att: torch.Tensor, lengths: Sequence[int]) -> None:
+    """Zero the padding rows and columns of ``att[b, ..., N, N]`` in place (segment b has
+    ``lengths[b]`` real tokens): only the padded entries are touched, no copy of the batch."""
+    for b, n in enumerate(lengths):
+        att[b, ..., n:, :] = 0
+        att[b, ..., :n, n:] = 0
+
+
 def run_batch(
     lm: LoadedModel, segments: Sequence[Segment], indices: list[int], timings: Timings | None = None
 ) -> AttentionBatch:
@@ -55,10 +63,9 @@ def run_batch(
     if not getattr(out, "attentions", None):
         raise HeadAtlasError(f"model '{lm.name}' did not return attention weights", path="--model")
     att = torch.stack(out.attentions, dim=1).float().cpu()  # [B, L, H, N, N]
-    valid = mask.bool()
-    att = att * valid[:, None, None, :, None] * valid[:, None, None, None, :]
+    zero_padding(att, [len(s) for s in chosen])
     return AttentionBatch(
-        attentions=att.contiguous(),
+        attentions=att,
         input_ids=input_ids,
         roles=roles,
         word_ids=word_ids,
