@@ -146,18 +146,36 @@ def main() -> None:
                 cmd += ["--coref", args.coref] if args.coref else []
                 cmd += args.extra.split() if args.extra else []
                 _, wall, build_rss = run_measured(cmd, env)
-                stages = json.loads((Path(tmp) / "timings.json").read_text())["stages"]
+                timing = json.loads((Path(tmp) / "timings.json").read_text())
+                streams = timing.get("streams", {})
+                coref = Path(tmp) / "results" / "coref.json"
+                if "coref" in streams and coref.is_file():
+                    corpus = json.loads(coref.read_text()).get("corpus", {})
+                    streams["coref"]["sentences"] = corpus.get("sentences", 0)
+                if "syntax" in streams:
+                    streams["syntax"]["sentences"] = streams["syntax"]["segments"]
             rows.append({"model": model, "segments": n, "forward": forward, "build": wall,
                          "ratio": wall / forward, "rss_forward": fwd_rss, "rss_build": build_rss,
-                         "stages": stages})
+                         "stages": timing["stages"], "streams": streams})
             print_row(rows[-1])
     print_table(rows)
     (args.out / "results.json").write_text(json.dumps(rows, indent=1))
 
 
+SITE_STAGES = ("render pages", "mkdocs build (http)", "mkdocs build (offline)")
+
+
 def print_row(r: dict) -> None:
     stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
     print(f"{r['model']} x {r['segments']}: stages (s): {stages}", flush=True)
+    site = sum(r["stages"].get(k, 0.0) for k in SITE_STAGES)
+    print(f"  site build: {site:.1f} s = {100 * site / r['build']:.1f}% of the build")
+    for name, s in r.get("streams", {}).items():
+        line = f"  stream {name}: {s['seconds']:.1f} s, {int(s['segments'])} segments"
+        if s.get("sentences"):
+            line += (f", {int(s['sentences'])} sentences: "
+                     f"{1000 * s['seconds'] / s['sentences']:.1f} ms per sentence")
+        print(line, flush=True)
 
 
 def print_table(rows: list[dict]) -> None:
@@ -171,11 +189,11 @@ def print_table(rows: list[dict]) -> None:
     for r in rows:
         by_model.setdefault(r["model"], []).append(r)
     for model, rs in by_model.items():
-        if len(rs) >= 2:
-            a, b = rs[-2], rs[-1]
+        for a, b in zip(rs, rs[1:], strict=False):
             print(f"{model}: {a['segments']} -> {b['segments']} segments: build time x"
-                  f"{b['build'] / a['build']:.2f} (segments x{b['segments'] / a['segments']:.2f}),"
-                  f" peak RSS {100 * (b['rss_build'] / a['rss_build'] - 1):+.0f}%")
+                  f"{b['build'] / a['build']:.2f}, forward x{b['forward'] / a['forward']:.2f} "
+                  f"(segments x{b['segments'] / a['segments']:.2f}),"
+                  f" peak RSS {100 * (b['rss_build'] / a['rss_build'] - 1):+.1f}%")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -85,16 +86,22 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
     inputs: dict[str, str] = {}
     # Every stream reads its input before any is run, so a broken file fails in seconds.
     prepared: dict[str, StreamInput] = {}
+    seconds: dict[str, float] = {}
     for name, prepare in STREAMS.items():
+        start = time.perf_counter()
         with timings.stage(f"prepare {name}"):
             stream = prepare(config, lm, prepared)
+        seconds[name] = time.perf_counter() - start
         if stream is not None:
             prepared[name] = stream
     for name, stream in prepared.items():
         inputs.update(stream.inputs)
+        start = time.perf_counter()
         produced = run_stream(name, lm, stream.segments, config, data=stream.data,
                               timings=timings, description=stream.description,
                               extractor=stream.extractor)
+        timings.streams[name] = {"seconds": seconds[name] + time.perf_counter() - start,
+                                 "segments": len(stream.segments)}
         for file, doc in produced.items():
             base = documents.get(file) or {"schema": SCHEMA, "model": model_summary(lm)}
             documents[file] = merge_documents([base, stream.header, doc])

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 @dataclass
 class Timings:
     stages: dict[str, float] = field(default_factory=dict)
+    streams: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per stream: its wall seconds (preparation, extraction and analyses; they overlap the
+    stages, so they are not part of ``total``) and its number of segments."""
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:

@@ -129,6 +129,8 @@ def build(
 def write_timings(path: Path, timings: Timings) -> None:
     """Seconds per stage, for the benchmark; kept out of results/ (it differs run to run)."""
     write_json(path, {"stages": {k: round(v, 3) for k, v in timings.stages.items()},
+                      "streams": {k: {f: round(v, 3) for f, v in d.items()}
+                                  for k, d in timings.streams.items()},
                       "total": round(timings.total, 3)})
 
 

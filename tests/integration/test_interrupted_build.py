@@ -24,7 +24,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 def command(model, corpus, out, seed):
     return [sys.executable, "-m", "generator.cli.main", "build", "--model", str(model), "--text",
             str(corpus), "--out", str(out), "--max-len", "24", "--batch-size", "1", "--seed",
-            str(seed), "--gradient-segments", "0", "--distance-segments", "3", "--no-site"]
+            str(seed), "--gradient-segments", "0", "--distance-rows", "60", "--no-site"]
 
 
 @pytest.mark.slow
@@ -70,7 +70,7 @@ def site_command(model, corpus, treebank, out, seed):
     return [sys.executable, "-m", "generator.cli.main", "build", "--model", str(model), "--text",
             str(corpus), "--treebank", str(treebank), "--out", str(out), "--max-len", "24",
             "--batch-size", "2", "--seed", str(seed), "--gradient-segments", "0",
-            "--distance-segments", "3", "--no-offline-site"]
+            "--distance-rows", "60", "--no-offline-site"]
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -25,7 +25,7 @@ COREF_ROWS = [
      ("dog", "NN", 4, "(3-animal)2)"), (".", ".", 4, "")],
     [("He", "PRP", 2, "(1-person)"), ("smiled", "VBD", 0, ""), (".", ".", 2, "")],
 ]
-SMALL = ["--max-len", "24", "--gradient-segments", "0", "--distance-segments", "5", "--no-site"]
+SMALL = ["--max-len", "24", "--gradient-segments", "0", "--distance-rows", "100", "--no-site"]
 
 
 def coref_conllu(rows=COREF_ROWS) -> str:
