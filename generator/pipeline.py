@@ -43,15 +43,16 @@ def run_stream(
     context = AnalysisContext(lm.num_layers, lm.num_heads, config, data, tokenizer=lm.tokenizer)
     accumulators = [spec.accumulator(context) for spec in specs]
     cache = None
-    size = attention_bytes(plan_batches(segments, config.batch_size), [len(s) for s in segments],
-                           lm.num_layers * lm.num_heads)
-    if config.cache and extractor is None and size > config.cache_max_gb * 1e9:
-        say(f"{stream}: attention not cached ({size / 1e9:.1f} GB > cache_max_gb "
-            f"{config.cache_max_gb:g})")
-    elif config.cache and extractor is None:
-        key = cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
-                         "precision": config.precision, "device": config.device})
-        cache = AttentionCache(config.cache_root / "attention", key)
+    if config.cache and extractor is None:
+        size = attention_bytes(plan_batches(segments, config.batch_size),
+                               [len(s) for s in segments], lm.num_layers * lm.num_heads)
+        if size > config.cache_max_gb * 1e9:
+            say(f"{stream}: attention not cached ({size / 1e9:.1f} GB > cache_max_gb "
+                f"{config.cache_max_gb:g})")
+        else:
+            key = cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
+                             "precision": config.precision, "device": config.device})
+            cache = AttentionCache(config.cache_root / "attention", key)
     timings = timings or Timings()
     if extractor is not None:
         batches = extractor(segments, batch_size=config.batch_size, description=description,

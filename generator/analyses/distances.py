@@ -49,7 +49,7 @@ def sum_plogp(p: torch.Tensor) -> torch.Tensor:
 
 def pairwise_slogs(p: torch.Tensor, chunk: int = CHUNK, group: int = GROUP) -> torch.Tensor:
     """``S[a, b] = sum_f s ln s`` with ``s = p[a, f] + p[b, f]``, for a < b (else 0), float64
-    (each block's dot products in p's dtype).
+    (the products ``s ln s`` in p's dtype, their sums in float64).
 
     ``p`` is [K, F]: K heads, F entries (rows x columns of any number of maps, concatenated).
     Entries must be > 0 (smoothed). Blocks of ``chunk`` columns and ``group`` heads keep memory
@@ -122,10 +122,11 @@ class HeadDistances(Accumulator):
         self.add_state("segments", torch.zeros((), dtype=torch.float64), "sum")
         data = context.data
         sized = hasattr(data, "__len__") and all(hasattr(s, "__len__") for s in data)
-        self.total = len(data) if sized else None
-        self.total_rows = sum(len(s) for s in data) if sized else None
-        self.chosen = (choose_rows([len(s) for s in data], context.config.distance_rows,
-                                   context.config.seed) if sized else None)
+        lengths = [len(s) for s in data] if sized else None
+        self.total = len(lengths) if lengths is not None else None
+        self.total_rows = sum(lengths) if lengths is not None else None
+        self.chosen = (choose_rows(lengths, context.config.distance_rows, context.config.seed)
+                       if lengths is not None else None)
 
     def update(self, batch: AttentionBatch) -> None:
         k = self.context.num_layers * self.context.num_heads
