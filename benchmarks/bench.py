@@ -60,7 +60,7 @@ start = time.perf_counter()
 with torch.inference_mode():
     for inputs in batches:
         out = lm.model(**inputs, output_attentions=True)
-        torch.stack(out.attentions, 1).float().cpu()
+        torch.stack(out.attentions, 1).float()  # on the model's device, as the build keeps it
 if config.device == "cuda":
     torch.cuda.synchronize()
 print(json.dumps({"forward": time.perf_counter() - start, "segments": len(segments)}))

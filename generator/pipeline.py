@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from generator.analyses.base import AnalysisContext
 from generator.analyses.registry import MODEL_STEPS, POSTPROCESSORS, STREAMS, analyses_for
 from generator.config import BuildConfig, config_as_dict
 from generator.corpus.segment import Segment, segments_digest
+from generator.model.batch import AttentionBatch
 from generator.model.cache import AttentionCache, attention_bytes, cache_key
 from generator.model.extraction import extract, plan_batches
 from generator.model.loading import LoadedModel, load_model
@@ -60,10 +63,15 @@ def run_stream(
     else:
         batches = extract(lm, segments, batch_size=config.batch_size, cache=cache,
                           description=description, timings=timings)
+    host = torch.device("cpu")
     for batch in batches:
+        copies: dict[torch.device, AttentionBatch] = {}
         for acc in accumulators:
             with timings.stage(f"analysis {acc.name}"):
-                acc.update(batch)
+                device = lm.device if acc.on_device else host
+                if device not in copies:
+                    copies[device] = batch.to(device)
+                acc.update(copies[device])
     by_file: dict[str, list[dict[str, Any]]] = {}
     for spec, acc in zip(specs, accumulators, strict=True):
         with timings.stage(f"analysis {acc.name}"):

@@ -39,6 +39,10 @@ class Accumulator:
     """Base class: subclasses declare states in ``__init__`` and implement update and result."""
 
     name: ClassVar[str] = ""
+    on_device: ClassVar[bool] = False
+    """True when ``update`` works on batches on the model's device (tensor ops only; states stay
+    on the host, each update adds its small per-batch sums there). Else the batch is copied to
+    the host first (e.g. analyses that hand maps to numpy or C code)."""
 
     def __init__(self, context: AnalysisContext) -> None:
         self.context = context

@@ -32,6 +32,7 @@ class BlockMass(Accumulator):
     """Mean within-part word-to-word attention per head, and its uniform-attention reference."""
 
     name = "blocks"
+    on_device = True
 
     def __init__(self, context: AnalysisContext) -> None:
         super().__init__(context)
@@ -48,9 +49,9 @@ class BlockMass(Accumulator):
             return
         denom = n_words.clamp(min=1).to(torch.float64)
         inside = torch.einsum("blhij,bij->blh", a, mask.to(a.dtype)).double()
-        self.sum_block += (inside / denom[:, None, None])[keep].sum(0)
+        self.sum_block += (inside / denom[:, None, None])[keep].sum(0).cpu()
         uniform = mask.sum((-1, -2)).double() / (batch.lengths.double() * denom)
-        self.sum_uniform += uniform[keep].sum()
+        self.sum_uniform += uniform[keep].sum().cpu()
         self.segments += float(keep.sum())
 
     def result(self) -> dict[str, Any]:

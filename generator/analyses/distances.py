@@ -32,6 +32,9 @@ from generator.model.batch import AttentionBatch
 SMOOTHING = 0.001
 CHUNK = 1024
 """Entries (rows x tokens of all heads at once) per block of columns in the pairwise pass."""
+DEVICE_CHUNK = 16 * CHUNK
+"""The same on a GPU, where each op is a kernel launch: fewer, larger blocks (buffers of
+2 GROUP x heads x DEVICE_CHUNK floats: 75 MB for 144 heads, 0.5 GB for 1024)."""
 GROUP = 4
 """Heads paired with all later heads per tensor op: fewer, larger ops (measured faster on a
 2-core CPU than one head at a time); buffers hold GROUP x heads x CHUNK floats (~5 MB for 144)."""
@@ -113,6 +116,7 @@ class HeadDistances(Accumulator):
     """
 
     name = "distances"
+    on_device = True
 
     def __init__(self, context: AnalysisContext) -> None:
         super().__init__(context)
@@ -145,9 +149,9 @@ class HeadDistances(Accumulator):
             rows += len(picked)
         if not pieces:
             return
-        device = torch.device(self.context.config.device)
-        p = torch.cat(pieces, dim=1).to(device)
-        self.sum_js += pairwise_js_sums(p, rows).cpu()
+        p = torch.cat(pieces, dim=1)
+        chunk = CHUNK if p.device.type == "cpu" else DEVICE_CHUNK
+        self.sum_js += pairwise_js_sums(p, rows, chunk).cpu()
         self.rows += rows
         self.segments += len(pieces)
 

@@ -47,6 +47,7 @@ def encode_map(attention: torch.Tensor, kept: list[int]) -> str:
 
 class AttentionExamples(Accumulator):
     name = "examples"
+    on_device = True
 
     def __init__(self, context: AnalysisContext, count: int = EXAMPLE_COUNT,
                  max_tokens: int = MAX_TOKENS) -> None:
@@ -77,7 +78,7 @@ class AttentionExamples(Accumulator):
             kept = kept_positions(roles, self.max_tokens)
             ids = batch.input_ids[b, :n].tolist()
             tokens = self._tokens(ids)
-            a = batch.attentions[b, :, :, :n, :n]
+            a = batch.attentions[b, :, :, :n, :n].cpu()  # two segments: encode on the host
             maps = [[encode_map(a[layer, head], kept) for head in range(a.shape[1])]
                     for layer in range(a.shape[0])]
             self.examples.append({

@@ -38,6 +38,7 @@ def target_groups(batch: AttentionBatch) -> dict[str, torch.Tensor]:
 
 class GradientImportance(Accumulator):
     name = "gradients"
+    on_device = True
 
     def __init__(self, context: AnalysisContext) -> None:
         super().__init__(context)
@@ -61,7 +62,7 @@ class GradientImportance(Accumulator):
             present = n_cols > 0
             mean = total / (n_rows * n_cols).clamp(min=1)[:, None, None]
             state = f"sum_{group}"
-            setattr(self, state, getattr(self, state) + mean[present].sum(0))
+            setattr(self, state, getattr(self, state) + mean[present].sum(0).cpu())
             count = f"segments_{group}"
             setattr(self, count, getattr(self, count) + float(present.sum()))
         self.segments += batch.size

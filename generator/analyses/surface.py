@@ -19,6 +19,7 @@ SURFACE_METRICS = ("self", "next", "prev", "cls", "sep", "punct", "sep_sep", "re
 
 class SurfaceStats(Accumulator):
     name = "surface"
+    on_device = True
 
     def __init__(self, context: AnalysisContext) -> None:
         super().__init__(context)
@@ -56,7 +57,7 @@ class SurfaceStats(Accumulator):
         per_segment["rest_sep"] = (to_sep * rest_rows).sum(-1) / n_rest.clamp(min=1)
         for metric, values in per_segment.items():
             state = f"sum_{metric}"
-            setattr(self, state, getattr(self, state) + values.sum(0).double())
+            setattr(self, state, getattr(self, state) + values.sum(0).double().cpu())
         self.segments += batch.size
         self.segments_with_sep += float((n_sep > 0).sum())
         self.segments_with_rest += float((n_rest > 0).sum())

@@ -14,7 +14,9 @@ class AttentionBatch:
     """Attention maps of B segments, padded to N tokens.
 
     ``attentions[b, l, h, i, j]`` is the post-softmax weight from token i to token j. Rows and
-    columns of padding are exactly zero, so sums over a map never see padding.
+    columns of padding are exactly zero, so sums over a map never see padding. Fresh from the
+    model the tensors are on the model's device; analyses that run on the host get a copy
+    (``to``).
     """
 
     attentions: torch.Tensor  # [B, L, H, N, N] float32
@@ -43,6 +45,14 @@ class AttentionBatch:
     @property
     def is_punct(self) -> torch.Tensor:
         return self.roles == R.PUNCT
+
+    def to(self, device: torch.device | str) -> AttentionBatch:
+        """The same batch with every tensor on ``device`` (itself when all are there already)."""
+        device = torch.device(device)
+        tensors = {k: v for k, v in self.tensors().items() if v is not None}
+        if all(t.device == device for t in tensors.values()):
+            return self
+        return type(self)(**{k: v.to(device) for k, v in tensors.items()})
 
     def tensors(self) -> dict[str, torch.Tensor]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}

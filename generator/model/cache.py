@@ -99,7 +99,7 @@ class CacheWriter:
                 self._error = exc
 
     def add(self, batch: AttentionBatch) -> None:
-        tensors = {k: v.contiguous() for k, v in batch.tensors().items()}
+        tensors = {k: v.contiguous() for k, v in batch.to("cpu").tensors().items()}
         self._queue.put((self.count, tensors))
         self.count += 1
 

@@ -37,7 +37,8 @@ def zero_padding(att: torch.Tensor, lengths: Sequence[int]) -> None:
 def run_batch(
     lm: LoadedModel, segments: Sequence[Segment], indices: list[int], timings: Timings | None = None
 ) -> AttentionBatch:
-    """One forward pass with attentions; padding rows and columns are zeroed."""
+    """One forward pass with attentions; padding rows and columns are zeroed. The batch stays on
+    the model's device (``batch.to("cpu")`` for host work)."""
     chosen = [segments[i] for i in indices]
     b, n = len(chosen), max(len(s) for s in chosen)
     pad_id = lm.tokenizer.pad_token_id or 0
@@ -62,9 +63,9 @@ def run_batch(
         out = lm.model(**inputs, output_attentions=True)
     if not getattr(out, "attentions", None):
         raise HeadAtlasError(f"model '{lm.name}' did not return attention weights", path="--model")
-    att = torch.stack(out.attentions, dim=1).float().cpu()  # [B, L, H, N, N]
+    att = torch.stack(out.attentions, dim=1).float()  # [B, L, H, N, N]
     zero_padding(att, [len(s) for s in chosen])
-    return AttentionBatch(
+    batch = AttentionBatch(
         attentions=att,
         input_ids=input_ids,
         roles=roles,
@@ -72,6 +73,7 @@ def run_batch(
         lengths=mask.sum(1),
         index=torch.tensor(indices, dtype=torch.long),
     )
+    return batch.to(att.device)
 
 
 def extract(

@@ -217,10 +217,11 @@ class GradientExtractor:
         with timings.stage("gradients forward+backward"), torch.enable_grad():
             per_segment, attentions = self.losses(inputs)
             grads = torch.autograd.grad(per_segment.sum(), attentions)
-        att = torch.stack([a.detach() for a in attentions], dim=1).float().cpu()
-        grad = torch.stack(grads, dim=1).float().cpu()  # [B, L, H, N, N]
+        att = torch.stack([a.detach() for a in attentions], dim=1).float()
+        grad = torch.stack(grads, dim=1).float()  # [B, L, H, N, N], on the model's device
         valid = inputs["attention_mask"].bool()
-        keep = valid[:, None, None, :, None] & valid[:, None, None, None, :]
+        on_device = valid.to(att.device)
+        keep = on_device[:, None, None, :, None] & on_device[:, None, None, None, :]
         roles = torch.zeros(valid.shape, dtype=torch.int8)
         word_ids = torch.full(valid.shape, -1, dtype=torch.long)
         ids = torch.zeros(valid.shape, dtype=torch.long)  # the uncorrupted ids
@@ -229,10 +230,11 @@ class GradientExtractor:
                                               dtype=torch.int8)
             word_ids[r, : len(s)] = torch.tensor(s.word_ids)
             ids[r, : len(s)] = torch.tensor(s.input_ids)
-        return GradientBatch(
+        batch = GradientBatch(
             attentions=(att * keep).contiguous(), input_ids=ids, roles=roles, word_ids=word_ids,
             lengths=valid.sum(1), index=torch.tensor(indices, dtype=torch.long),
             gradients=(grad * keep).contiguous())
+        return batch.to(att.device)
 
     def __call__(self, segments: Sequence[Segment], *, batch_size: int, description: str,
                  timings: Timings | None = None) -> Iterator[AttentionBatch]:

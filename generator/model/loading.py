@@ -182,5 +182,5 @@ def load_model(
         uses_token_types=bool(uses_types),
         fingerprint=_fingerprint(folder, source, config),
         revision=getattr(config, "_commit_hash", None),
-        device=torch.device(device),
+        device=next(model.parameters()).device,  # "cuda" as the concrete "cuda:0"
     )

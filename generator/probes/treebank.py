@@ -93,7 +93,7 @@ def stream_probe_sentences(
     table = lm.model.get_input_embeddings().weight.detach().float().cpu()
     plan = [list(order[k : k + batch_size]) for k in range(0, len(order), batch_size)]
     for indices in track(plan, len(plan), description):
-        batch = run_batch(lm, corpus.segments, indices, timings)
+        batch = run_batch(lm, corpus.segments, indices, timings).to("cpu")
         for b, index in enumerate(indices):
             with one_thread():
                 sentence = _sentence_features(batch, b, corpus, index, table, word_rows)
