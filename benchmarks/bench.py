@@ -29,12 +29,14 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 FORWARD_SCRIPT = r"""
 import json, sys, time, torch
 from pathlib import Path
+from generator.allocator import keep_freed_memory
 from generator.config import BuildConfig
 from generator.corpus.general import prepare_general
 from generator.model.extraction import plan_batches
 from generator.model.loading import load_model
 args = json.loads(sys.argv[1])
 torch.set_num_threads(args["threads"])
+keep_freed_memory()  # the allocator setting of headatlas build: the same conditions
 config = BuildConfig(model=args["model"], max_segments=args["segments"], device=args["device"],
                      precision=args["precision"],
                      segments=Path(args["segments_file"]) if args["segments_file"] else None)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from generator.allocator import keep_freed_memory
 from generator.config import load_config
 from generator.progress import say
 from generator.results import write_json
@@ -101,6 +102,7 @@ def build(
     from generator.pipeline import build_results  # torch: only for the commands that need it
 
     cfg = load_config(config, {k: v for k, v in flags.items() if v is not None})
+    keep_freed_memory()  # this process's allocator: batches reuse pages (generator/allocator.py)
     timings = Timings()
     # With the site, the new results stay staged until the site built from them is ready, so a
     # build killed while rendering leaves both the previous results and the previous site.

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from generator.render.assets import write_assets
-from generator.render.mkdocs_build import run_mkdocs, site_config
+from generator.render.mkdocs_build import MkDocsProcess, run_mkdocs, site_config
 from generator.render.pages import render_pages
 from generator.render.view import load_site_data
 from generator.swap import alive
@@ -54,6 +54,7 @@ def render_site(out: Path, *, site_url: str | None = None, offline: bool = True,
     work = out / f".site-build-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    child: MkDocsProcess | None = None
     try:
         docs = work / SITE_SRC
         with timings.stage("render pages"):
@@ -63,11 +64,17 @@ def render_site(out: Path, *, site_url: str | None = None, offline: bool = True,
         variants: list[tuple[str, str]] = [("http", SITE)]
         if offline:
             variants.append(("offline", SITE_OFFLINE))
-        for variant, folder in variants:
-            with timings.stage(f"mkdocs build ({variant})"):
-                config = site_config(nav, docs, work / folder, variant,  # type: ignore[arg-type]
-                                     site_url=site_url, site_name=name)
-                run_mkdocs(config, work / f"mkdocs-{variant}.yml")
+            # the offline variant builds in a child process meanwhile (see mkdocs_build)
+            config = site_config(nav, docs, work / SITE_OFFLINE, "offline",
+                                 site_url=site_url, site_name=name)
+            child = MkDocsProcess(config, work / "mkdocs-offline.yml")
+        with timings.stage("mkdocs build (http)"):
+            config = site_config(nav, docs, work / SITE, "http", site_url=site_url,
+                                 site_name=name)
+            run_mkdocs(config, work / "mkdocs-http.yml")
+        if child is not None:
+            with timings.stage("mkdocs build (offline)"):  # only the time it ran on alone
+                child.wait()
         for variant, folder in variants:
             # A config a person can rebuild from by hand (paths relative to OUT).
             config = site_config(nav, Path(SITE_SRC), Path(folder), variant,  # type: ignore[arg-type]
@@ -80,6 +87,8 @@ def render_site(out: Path, *, site_url: str | None = None, offline: bool = True,
         if not offline and (out / SITE_OFFLINE).exists():
             _swap(out / SITE_OFFLINE, work / "stale-offline", work)
     finally:
+        if child is not None:
+            child.stop()
         shutil.rmtree(work, ignore_errors=True)
     return SiteBuild(docs=out / SITE_SRC, site=out / SITE,
                      offline=out / SITE_OFFLINE if offline else None,
