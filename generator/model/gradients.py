@@ -220,8 +220,8 @@ class GradientExtractor:
         att = torch.stack([a.detach() for a in attentions], dim=1).float()
         grad = torch.stack(grads, dim=1).float()  # [B, L, H, N, N], on the model's device
         valid = inputs["attention_mask"].bool()
-        on_device = valid.to(att.device)
-        keep = on_device[:, None, None, :, None] & on_device[:, None, None, None, :]
+        valid_there = valid.to(att.device)
+        keep = valid_there[:, None, None, :, None] & valid_there[:, None, None, None, :]
         roles = torch.zeros(valid.shape, dtype=torch.int8)
         word_ids = torch.full(valid.shape, -1, dtype=torch.long)
         ids = torch.zeros(valid.shape, dtype=torch.long)  # the uncorrupted ids

@@ -49,6 +49,11 @@ def site_config(nav: list[Any], docs: Path, site: Path, variant: Variant, *,
     return config
 
 
+def write_config(config: dict[str, Any], path: Path) -> None:
+    """Save a build config as the YAML MkDocs reads (key order kept)."""
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
 class _Counter(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -64,7 +69,7 @@ def run_mkdocs(config: dict[str, Any], config_path: Path) -> None:
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    write_config(config, config_path)
     counter = _Counter()
     log = logging.getLogger("mkdocs")
     log.addHandler(counter)
@@ -93,7 +98,7 @@ class MkDocsProcess:
     one-line error as ``run_mkdocs``; ``stop()`` kills it (on failure or Ctrl-C elsewhere)."""
 
     def __init__(self, config: dict[str, Any], config_path: Path) -> None:
-        config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        write_config(config, config_path)
         self.config_path = config_path
         preexec = _die_with_parent if sys.platform.startswith("linux") else None
         self.proc = subprocess.Popen(

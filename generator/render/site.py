@@ -12,10 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator.render.assets import write_assets
-from generator.render.mkdocs_build import MkDocsProcess, run_mkdocs, site_config
+from generator.render.mkdocs_build import MkDocsProcess, run_mkdocs, site_config, write_config
 from generator.render.pages import render_pages
 from generator.render.view import load_site_data
 from generator.swap import alive
@@ -81,7 +79,7 @@ def render_site(out: Path, *, site_url: str | None = None, offline: bool = True,
                                  site_url=site_url, site_name=name)
             # Never "mkdocs.yml": with the default --out "." that is the project's own config.
             yml = f"mkdocs-{folder}.yml"
-            (out / yml).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+            write_config(config, out / yml)
         for _, folder in [("", SITE_SRC), *variants]:
             _swap(work / folder, out / folder, work)
         if not offline and (out / SITE_OFFLINE).exists():
