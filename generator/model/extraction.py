@@ -34,6 +34,18 @@ def zero_padding(att: torch.Tensor, lengths: Sequence[int]) -> None:
         att[b, ..., :n, n:] = 0
 
 
+def forward_attentions(lm: LoadedModel, inputs: dict[str, torch.Tensor]
+                       ) -> tuple[torch.Tensor, ...]:
+    """Every layer's attention weights for one batch: through the model's attention tap when it
+    has one (the pass stops after the last weights), else from the whole forward pass."""
+    if lm.attention_tap is not None:
+        return lm.attention_tap.attentions(lm.model, inputs)
+    out = lm.model(**inputs, output_attentions=True)
+    if not getattr(out, "attentions", None):
+        raise HeadAtlasError(f"model '{lm.name}' did not return attention weights", path="--model")
+    return out.attentions
+
+
 def run_batch(
     lm: LoadedModel, segments: Sequence[Segment], indices: list[int], timings: Timings | None = None
 ) -> AttentionBatch:
@@ -60,10 +72,8 @@ def run_batch(
     inputs = {k: v.to(lm.device) for k, v in inputs.items()}
     timings = timings or Timings()
     with timings.stage("model forward"), torch.inference_mode():
-        out = lm.model(**inputs, output_attentions=True)
-    if not getattr(out, "attentions", None):
-        raise HeadAtlasError(f"model '{lm.name}' did not return attention weights", path="--model")
-    att = torch.stack(out.attentions, dim=1).float()  # [B, L, H, N, N]
+        attentions = forward_attentions(lm, inputs)
+    att = torch.stack(attentions, dim=1).float()  # [B, L, H, N, N]
     zero_padding(att, [len(s) for s in chosen])
     batch = AttentionBatch(
         attentions=att,

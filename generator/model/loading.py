@@ -13,6 +13,7 @@ import torch
 
 from generator.config import DEFAULT_MODEL
 from generator.errors import HeadAtlasError
+from generator.model.attention_tap import AttentionTap
 from generator.model.roles import TokenRoles
 from generator.model.template import SpecialTemplate
 
@@ -51,6 +52,8 @@ class LoadedModel:
     fingerprint: str
     revision: str | None
     device: torch.device
+    attention_tap: AttentionTap | None = None
+    """Stops extraction's forward passes once the last weights exist (None: whole passes)."""
 
     @property
     def max_positions(self) -> int:
@@ -167,6 +170,9 @@ def load_model(
     if tokenizer.cls_token_id is None and tokenizer.bos_token_id is None:
         raise HeadAtlasError(f"the tokenizer of '{name}' has no [CLS]/<s> token", path=where)
     _check_attentions(model, tokenizer, name, device)
+    probe = tokenizer("attention tap", return_tensors="pt")
+    tap = AttentionTap.find(model, {k: v.to(device) for k, v in probe.items()
+                                    if k in ("input_ids", "attention_mask")})
     uses_types = "token_type_ids" in getattr(tokenizer, "model_input_names", []) and (
         getattr(config, "type_vocab_size", 1) or 1
     ) > 1
@@ -183,4 +189,5 @@ def load_model(
         fingerprint=_fingerprint(folder, source, config),
         revision=getattr(config, "_commit_hash", None),
         device=next(model.parameters()).device,  # "cuda" as the concrete "cuda:0"
+        attention_tap=tap,
     )
