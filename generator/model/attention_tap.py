@@ -3,7 +3,7 @@
 Every analysis but the gradients reads only the attention weights. The last layer's feed-forward
 block (and a pooler, when the model has one) runs after the last weights exist and changes none
 of them, so extraction stops the forward pass there: about 10% of a BERT-base-sized forward pass
-and more for shallow models (docs/performance.md).
+and more for shallow models (measured alone: docs/performance.md, "Attention tap").
 
 ``AttentionTap.find`` locates, on the tiny input the model is checked with at load time, the
 modules whose outputs are the very tensors the model returns as ``attentions``, and keeps the tap
