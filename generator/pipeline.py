@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,71 @@ from generator.swap import recover, staging_path, swap_in
 from generator.timings import Timings
 
 
+class StreamRun:
+    """The accumulators of every analysis registered for one stream, fed batch by batch."""
+
+    def __init__(self, stream: str, lm: LoadedModel, config: BuildConfig, data: Any = None
+                 ) -> None:
+        self.lm = lm
+        self.specs = analyses_for(stream)
+        context = AnalysisContext(lm.num_layers, lm.num_heads, config, data,
+                                  tokenizer=lm.tokenizer)
+        self.accumulators = [spec.accumulator(context) for spec in self.specs]
+
+    def update(self, batch: AttentionBatch, timings: Timings) -> None:
+        copies: dict[torch.device, AttentionBatch] = {}
+        for acc in self.accumulators:
+            with timings.stage(f"analysis {acc.name}"):
+                device = self.lm.device if acc.on_device else HOST
+                if device not in copies:
+                    copies[device] = batch.to(device)
+                acc.update(copies[device])
+
+    def documents(self, timings: Timings) -> dict[str, dict[str, Any]]:
+        """One merged document per results file."""
+        by_file: dict[str, list[dict[str, Any]]] = {}
+        for spec, acc in zip(self.specs, self.accumulators, strict=True):
+            with timings.stage(f"analysis {acc.name}"):
+                by_file.setdefault(spec.results_file, []).append(acc.result())
+        return {name: merge_documents(parts) for name, parts in by_file.items()}
+
+
+HOST = torch.device("cpu")
+
+
+def stream_batches(
+    stream: str,
+    lm: LoadedModel,
+    segments: Sequence[Segment],
+    config: BuildConfig,
+    *,
+    timings: Timings,
+    description: str = "Extracting attention",
+    extractor: BatchSource | None = None,
+    skip: Collection[int] = (),
+) -> Iterator[AttentionBatch]:
+    """One pass of extraction over a stream's segments: ``extractor`` when the stream brings its
+    own, else the cached attention extraction (leaving out the segments at ``skip``)."""
+    if extractor is not None:
+        yield from extractor(segments, batch_size=config.batch_size, description=description,
+                             timings=timings)
+        return
+    cache = None
+    if config.cache:
+        size = attention_bytes(plan_batches(segments, config.batch_size, skip),
+                               [len(s) for s in segments], lm.num_layers * lm.num_heads)
+        if size > config.cache_max_gb * 1e9:
+            say(f"{stream}: attention not cached ({size / 1e9:.1f} GB > cache_max_gb "
+                f"{config.cache_max_gb:g})")
+        else:
+            key = cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
+                             "precision": config.precision, "device": config.device,
+                             **({"skip": sorted(skip)} if skip else {})})
+            cache = AttentionCache(config.cache_root / "attention", key)
+    yield from extract(lm, segments, batch_size=config.batch_size, cache=cache,
+                       description=description, timings=timings, skip=skip)
+
+
 def run_stream(
     stream: str,
     lm: LoadedModel,
@@ -35,48 +101,53 @@ def run_stream(
     description: str = "Extracting attention",
     extractor: BatchSource | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Run every analysis registered for ``stream`` over one pass of extraction (``extractor``
-    when the stream brings its own, else the cached attention extraction).
-
-    Returns one merged document per results file.
-    """
-    specs = analyses_for(stream)
-    if not specs:
-        return {}
-    context = AnalysisContext(lm.num_layers, lm.num_heads, config, data, tokenizer=lm.tokenizer)
-    accumulators = [spec.accumulator(context) for spec in specs]
-    cache = None
-    if config.cache and extractor is None:
-        size = attention_bytes(plan_batches(segments, config.batch_size),
-                               [len(s) for s in segments], lm.num_layers * lm.num_heads)
-        if size > config.cache_max_gb * 1e9:
-            say(f"{stream}: attention not cached ({size / 1e9:.1f} GB > cache_max_gb "
-                f"{config.cache_max_gb:g})")
-        else:
-            key = cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
-                             "precision": config.precision, "device": config.device})
-            cache = AttentionCache(config.cache_root / "attention", key)
+    """Run every analysis registered for ``stream`` over one pass of extraction; one merged
+    document per results file."""
     timings = timings or Timings()
-    if extractor is not None:
-        batches = extractor(segments, batch_size=config.batch_size, description=description,
-                            timings=timings)
-    else:
-        batches = extract(lm, segments, batch_size=config.batch_size, cache=cache,
-                          description=description, timings=timings)
-    host = torch.device("cpu")
-    for batch in batches:
-        copies: dict[torch.device, AttentionBatch] = {}
-        for acc in accumulators:
-            with timings.stage(f"analysis {acc.name}"):
-                device = lm.device if acc.on_device else host
-                if device not in copies:
-                    copies[device] = batch.to(device)
-                acc.update(copies[device])
-    by_file: dict[str, list[dict[str, Any]]] = {}
-    for spec, acc in zip(specs, accumulators, strict=True):
-        with timings.stage(f"analysis {acc.name}"):
-            by_file.setdefault(spec.results_file, []).append(acc.result())
-    return {name: merge_documents(parts) for name, parts in by_file.items()}
+    run = StreamRun(stream, lm, config, data)
+    if not run.specs:
+        return {}
+    for batch in stream_batches(stream, lm, segments, config, timings=timings,
+                                description=description, extractor=extractor):
+        run.update(batch, timings)
+    return run.documents(timings)
+
+
+def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: BuildConfig,
+                timings: Timings, seconds: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """Run every prepared stream, lending streams first: each of their batches feeds their own
+    analyses and the borrower's, which then skips those segments. Returns the merged documents
+    by results file."""
+    runs = {name: StreamRun(name, lm, config, stream.data) for name, stream in prepared.items()}
+    skip: dict[str, list[int]] = {}
+    order = sorted(prepared, key=lambda name: prepared[name].lends is None)  # stable
+    produced: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in order:
+        stream = prepared[name]
+        lends = stream.lends if stream.lends and stream.lends.stream in runs else None
+        borrower = runs[lends.stream] if lends and runs[lends.stream].specs else None
+        if not runs[name].specs and borrower is None:
+            continue
+        start = time.perf_counter()
+        positions = torch.tensor(lends.positions if lends else [], dtype=torch.long)
+        for batch in stream_batches(name, lm, stream.segments, config, timings=timings,
+                                    description=stream.description, extractor=stream.extractor,
+                                    skip=skip.get(name, ())):
+            runs[name].update(batch, timings)
+            if borrower is not None:  # the same maps, numbered as the borrower's segments
+                there = positions[batch.index.cpu()].to(batch.index.device)
+                borrower.update(replace(batch, index=there), timings)
+        if borrower is not None:
+            skip[lends.stream] = list(lends.positions)
+        produced[name] = runs[name].documents(timings)
+        timings.streams[name] = {"seconds": seconds[name] + time.perf_counter() - start,
+                                 "segments": len(stream.segments)}
+    documents: dict[str, dict[str, Any]] = {}
+    for name, docs in sorted(produced.items(), key=lambda item: list(prepared).index(item[0])):
+        for file, doc in docs.items():
+            base = documents.get(file) or {"schema": SCHEMA, "model": model_summary(lm)}
+            documents[file] = merge_documents([base, prepared[name].header, doc])
+    return documents
 
 
 def model_summary(lm: LoadedModel) -> dict[str, Any]:
@@ -91,7 +162,6 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
     with timings.stage("load model"):
         lm = load_model(config.model, device=config.device, precision=config.precision,
                         trust_remote_code=config.trust_remote_code)
-    documents: dict[str, dict[str, Any]] = {}
     inputs: dict[str, str] = {}
     # Every stream reads its input before any is run, so a broken file fails in seconds.
     prepared: dict[str, StreamInput] = {}
@@ -103,17 +173,9 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
         seconds[name] = time.perf_counter() - start
         if stream is not None:
             prepared[name] = stream
-    for name, stream in prepared.items():
+    for stream in prepared.values():
         inputs.update(stream.inputs)
-        start = time.perf_counter()
-        produced = run_stream(name, lm, stream.segments, config, data=stream.data,
-                              timings=timings, description=stream.description,
-                              extractor=stream.extractor)
-        timings.streams[name] = {"seconds": seconds[name] + time.perf_counter() - start,
-                                 "segments": len(stream.segments)}
-        for file, doc in produced.items():
-            base = documents.get(file) or {"schema": SCHEMA, "model": model_summary(lm)}
-            documents[file] = merge_documents([base, stream.header, doc])
+    documents = run_streams(prepared, lm, config, timings, seconds)
     for name, step in MODEL_STEPS.items():
         output = step(config, lm, timings)
         if output is None:

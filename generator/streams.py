@@ -20,6 +20,19 @@ from generator.timings import Timings
 BatchSource = Callable[..., Iterator[AttentionBatch]]
 
 
+@dataclass(frozen=True)
+class Lending:
+    """A stream whose batches also feed another stream's analyses, because the attention of its
+    segments is the very same there: that stream then skips them instead of running them again
+    (e.g. the gradient sample, when its objective leaves the input as it is, lends its batches
+    to the general stream)."""
+
+    stream: str
+    """The borrowing stream's name."""
+    positions: list[int]
+    """For each of the lending stream's segments, its index among the borrower's segments."""
+
+
 @dataclass
 class StreamInput:
     segments: list[Segment]
@@ -38,6 +51,8 @@ class StreamInput:
     """None: the usual cached attention extraction. Otherwise what yields this stream's batches
     (called as ``extractor(segments, batch_size=, description=, timings=)``), never cached:
     e.g. the gradient extractor, which needs a backward pass."""
+    lends: Lending | None = None
+    """Set when this stream's batches also serve another stream (see ``Lending``)."""
 
 
 Preparer = Callable[[BuildConfig, LoadedModel, Mapping[str, StreamInput]], StreamInput | None]

@@ -2,7 +2,10 @@
 
 The segments are the general stream's (same corpus, same cuts); ``gradient_segments`` of them are
 drawn with the build's seed. The batches come from ``GradientExtractor`` (never from the attention
-cache), whose objective (masked-LM or representation) is named in the results.
+cache), whose objective (masked-LM or representation) is named in the results. The representation
+objective runs the segments as they are, so its forward pass gives the very attention the general
+stream would compute: the batches are lent to the general analyses, which skip those segments
+(the masked-LM objective corrupts its input, so nothing is lent then).
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from collections.abc import Mapping
 
 from generator.config import BuildConfig
 from generator.corpus.general import prepare_general
-from generator.model.gradients import GradientExtractor
+from generator.model.gradients import REPRESENTATION, GradientExtractor
 from generator.model.loading import LoadedModel
-from generator.streams import StreamInput
+from generator.streams import Lending, StreamInput
 
 
 def prepare_gradients(config: BuildConfig, lm: LoadedModel,
@@ -33,4 +36,6 @@ def prepare_gradients(config: BuildConfig, lm: LoadedModel,
                        header={"corpus": corpus, "objective": extractor.describe()},
                        inputs=general.inputs,
                        description="Attention gradients (general corpus sample)",
-                       extractor=extractor)
+                       extractor=extractor,
+                       lends=Lending("general", chosen)
+                       if extractor.objective == REPRESENTATION else None)

@@ -7,7 +7,7 @@ memory at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 import torch
 
@@ -20,9 +20,13 @@ from generator.progress import track
 from generator.timings import Timings
 
 
-def plan_batches(segments: Sequence[Segment], batch_size: int) -> list[list[int]]:
-    """Indices of segments grouped into batches, longest first (stable for equal lengths)."""
-    order = sorted(range(len(segments)), key=lambda i: (-len(segments[i]), i))
+def plan_batches(segments: Sequence[Segment], batch_size: int,
+                 skip: Collection[int] = ()) -> list[list[int]]:
+    """Indices of segments grouped into batches, longest first (stable for equal lengths);
+    the indices in ``skip`` are left out (their attention comes from elsewhere)."""
+    skipped = set(skip)
+    order = sorted((i for i in range(len(segments)) if i not in skipped),
+                   key=lambda i: (-len(segments[i]), i))
     return [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
 
 
@@ -94,13 +98,15 @@ def extract(
     cache: AttentionCache | None = None,
     description: str = "Extracting attention",
     timings: Timings | None = None,
+    skip: Collection[int] = (),
 ) -> Iterator[AttentionBatch]:
     """Yield attention batches, from the cache when a complete entry exists, else from the model
-    (writing the cache as it goes and committing it only at the end)."""
+    (writing the cache as it goes and committing it only at the end). The segments at ``skip``
+    are left out; ``batch.index`` is always the position in ``segments``."""
     if cache is not None and cache.complete:
         yield from track(cache.read(), cache.num_batches(), f"{description} (cached)")
         return
-    plan = plan_batches(segments, batch_size)
+    plan = plan_batches(segments, batch_size, skip)
     writer = cache.writer() if cache is not None else None
     try:
         for indices in track(plan, len(plan), description):
