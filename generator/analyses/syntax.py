@@ -26,7 +26,7 @@ from generator.analyses.bootstrap import DEFAULT_RESAMPLES, ratio_interval, resa
 from generator.analyses.syntax_examples import PooledMap, eligible, pick_example, prune_pool
 from generator.corpus.conllu import Sentence
 from generator.model.batch import AttentionBatch
-from generator.spanning_tree import max_spanning_trees, undirected_matches
+from generator.spanning_tree import SpanningTreeWorkers, TreeJob, job_matches
 from generator.threads import one_thread
 from generator.wordlevel import to_word_level
 
@@ -36,6 +36,7 @@ ALL = "all"
 EXAMPLE_HEADS = 3
 """Examples are stored for this many top heads of every reported relation."""
 LEVEL = 0.95
+MAX_TREE_PROCESSES = 8
 
 
 def word_maps(
@@ -68,17 +69,19 @@ def offset_hits(gold_heads: Sequence[int]) -> torch.Tensor:
     return torch.stack([(heads == idx + k) & (heads >= 0) for k in OFFSETS], dim=1)
 
 
-def mst_matches(maps: torch.Tensor, gold_heads: Sequence[int]) -> torch.Tensor:
-    """``[2, L, H]`` gold edges recovered (undirected) by each head's spanning tree, both ways.
-
-    dep2head scores word h as head of word d by ``map[d, h]``; head2dep by ``map[h, d]``.
-    """
+def mst_job(maps: torch.Tensor, gold_heads: Sequence[int]) -> TreeJob:
+    """The spanning trees of one sentence, both ways, as a job for ``SpanningTreeWorkers``:
+    dep2head scores word h as head of word d by ``map[d, h]``; head2dep by ``map[h, d]``."""
     gold = np.asarray(gold_heads)
     root = int(np.flatnonzero(gold == -1)[0])
-    arr = maps.double().numpy()
+    arr = maps.float().numpy()  # float32 travels to a worker at half the bytes of float64
     both = np.stack([arr, np.swapaxes(arr, -1, -2)])  # [2, L, H, W, W]
-    trees = max_spanning_trees(both, root)
-    return torch.from_numpy(undirected_matches(trees, gold))
+    return both, root, gold
+
+
+def mst_matches(maps: torch.Tensor, gold_heads: Sequence[int]) -> torch.Tensor:
+    """``[2, L, H]`` gold edges recovered (undirected) by each head's spanning tree, both ways."""
+    return torch.from_numpy(job_matches([mst_job(maps, gold_heads)])[0])
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class DependencySyntax(Accumulator):
             range(total), cap)
         self.mst_sample = frozenset(sample)
         """Sentences whose spanning trees are scored (a seeded sample: trees are slow)."""
+        self.trees = SpanningTreeWorkers(min(torch.get_num_threads(), MAX_TREE_PROCESSES) - 1)
+        """The trees of a batch's sentences are shared out over the cores torch may use."""
         r = len(self.relations)
         self.add_state("count", torch.zeros(r, dtype=torch.int64), "sum")
         self.add_state("correct", torch.zeros((r, 2, *self.shape), dtype=torch.int64), "sum")
@@ -125,6 +130,7 @@ class DependencySyntax(Accumulator):
 
     def _update(self, batch: AttentionBatch) -> None:
         rows = self.context.config.word_rows
+        jobs: list[TreeJob] = []
         for b in range(batch.size):
             index = int(batch.index[b])
             sentence = self.sentences[index]
@@ -135,8 +141,15 @@ class DependencySyntax(Accumulator):
                 raise ValueError(f"sentence {index}: {maps.shape[-1]} words in the map, "
                                  f"{len(sentence)} in the tree")
             self._score(index, sentence, maps)
+            heads = sentence.heads
+            if len(heads) > 1 and index in self.mst_sample and max(heads) >= 0:
+                jobs.append(mst_job(maps, heads))
             if eligible(sentence):
                 self.pool.append(PooledMap(index, maps.half()))
+        for job, matches in zip(jobs, self.trees.matches(jobs), strict=True):
+            self.mst_scored += 1
+            self.mst_correct += torch.from_numpy(matches)
+            self.mst_edges += len(job[2]) - 1
         self.pool = prune_pool(self.pool, self.sentences)
 
     def _score(self, index: int, sentence: Sentence, maps: torch.Tensor) -> None:
@@ -163,10 +176,6 @@ class DependencySyntax(Accumulator):
         self.offset_correct.index_add_(0, ids, offset_correct)
         self.per_sentence.append(SentenceCounts(index, ids.short(), counts.short(),
                                                 correct.short(), offset_correct.short()))
-        if len(gold) > 1 and index in self.mst_sample:
-            self.mst_scored += 1
-            self.mst_correct += mst_matches(maps, gold)
-            self.mst_edges += len(gold) - 1
 
     # ----- results -----
 
@@ -238,6 +247,7 @@ class DependencySyntax(Accumulator):
                 for f in order]
 
     def result(self) -> dict[str, Any]:
+        self.trees.close()
         config = self.context.config
         data = self.context.data
         items, counts, offsets = self._dense()

@@ -3,7 +3,12 @@ import itertools
 import numpy as np
 import pytest
 
-from generator.spanning_tree import max_spanning_tree, undirected_matches
+from generator.spanning_tree import (
+    SpanningTreeWorkers,
+    job_matches,
+    max_spanning_tree,
+    undirected_matches,
+)
 
 
 def _is_tree(heads, root):
@@ -100,3 +105,44 @@ def test_matches_brute_force_on_sentence_like_maps(seed):
     best, _ = brute_force(scores, root)
     assert _is_tree(list(heads), root)
     assert sum(scores[d, heads[d]] for d in range(7) if d != root) == pytest.approx(best)
+
+
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_workers_give_the_matches_of_one_process_in_job_order(workers):
+    rng = np.random.default_rng(7)
+    jobs = []
+    for n in (2, 9, 3, 14, 5, 30, 7):
+        scores = rng.random((2, 3, 4, n, n))
+        gold = rng.integers(0, n, n)
+        root = int(rng.integers(0, n))
+        gold[root] = -1
+        jobs.append((scores, root, gold))
+    expected = job_matches(jobs)
+    pool = SpanningTreeWorkers(workers)
+    try:
+        got = pool.matches(jobs)
+        again = pool.matches(jobs[::-1])  # the pool is reused
+    finally:
+        pool.close()
+    assert len(got) == len(jobs)
+    for a, b in zip(got, expected, strict=True):
+        assert a.shape == (2, 3, 4) and np.array_equal(a, b)
+    for a, b in zip(again, expected[::-1], strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_a_broken_worker_pool_falls_back_to_this_process():
+    rng = np.random.default_rng(8)
+    jobs = [(rng.random((5, n, n)), 0, np.array([-1] + [0] * (n - 1))) for n in (4, 6, 8)]
+    pool = SpanningTreeWorkers(1)
+    try:
+        pool.matches(jobs)  # starts the worker
+        for process in pool._pool._processes.values():
+            process.kill()
+            process.join()
+        got = pool.matches(jobs)
+    finally:
+        pool.close()
+    assert pool.workers == 0
+    for a, b in zip(got, job_matches(jobs), strict=True):
+        assert np.array_equal(a, b)
