@@ -14,6 +14,7 @@ from generator.analyses.base import AnalysisContext
 from generator.analyses.registry import MODEL_STEPS, POSTPROCESSORS, STREAMS, analyses_for
 from generator.config import BuildConfig, config_as_dict
 from generator.corpus.segment import Segment, segments_digest
+from generator.corpus.text_cache import read_ahead
 from generator.model.batch import AttentionBatch
 from generator.model.cache import AttentionCache, attention_bytes, cache_key
 from generator.model.extraction import extract, plan_batches
@@ -159,20 +160,25 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
                   ) -> dict[str, Path]:
     """Load the model, prepare each stream, run every analysis, write OUT/results/*.json
     (``commit=False``: leave them staged, see ``write_results``)."""
-    with timings.stage("load model"):
-        lm = load_model(config.model, device=config.device, precision=config.precision,
-                        trust_remote_code=config.trust_remote_code)
+    reader = read_ahead(config)  # plain text read and parsed meanwhile, on another core
+    try:
+        with timings.stage("load model"):
+            lm = load_model(config.model, device=config.device, precision=config.precision,
+                            trust_remote_code=config.trust_remote_code)
+        # Every stream reads its input before any is run, so a broken file fails in seconds.
+        prepared: dict[str, StreamInput] = {}
+        seconds: dict[str, float] = {}
+        for name, prepare in STREAMS.items():
+            start = time.perf_counter()
+            with timings.stage(f"prepare {name}"):
+                stream = prepare(config, lm, prepared)
+            seconds[name] = time.perf_counter() - start
+            if stream is not None:
+                prepared[name] = stream
+    finally:
+        if reader is not None:
+            reader.stop()
     inputs: dict[str, str] = {}
-    # Every stream reads its input before any is run, so a broken file fails in seconds.
-    prepared: dict[str, StreamInput] = {}
-    seconds: dict[str, float] = {}
-    for name, prepare in STREAMS.items():
-        start = time.perf_counter()
-        with timings.stage(f"prepare {name}"):
-            stream = prepare(config, lm, prepared)
-        seconds[name] = time.perf_counter() - start
-        if stream is not None:
-            prepared[name] = stream
     for stream in prepared.values():
         inputs.update(stream.inputs)
     documents = run_streams(prepared, lm, config, timings, seconds)

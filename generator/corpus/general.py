@@ -6,22 +6,10 @@ from collections.abc import Mapping
 
 from generator.config import BuildConfig
 from generator.corpus.segments import build_segments, load_segments_json
-from generator.corpus.text import Document, read_text_file
-from generator.corpus.wiki import default_dump_path, read_wikipedia
+from generator.corpus.text_cache import corpus_documents
 from generator.model.loading import LoadedModel
 from generator.results import file_digest
 from generator.streams import StreamInput
-
-
-def read_documents(config: BuildConfig) -> tuple[list[Document], str, dict[str, str]]:
-    """The plain-text corpus (--text, or the embedded Wikipedia sample): its documents, a
-    description for the pages and its input digest for the manifest."""
-    if config.text is not None:
-        return (read_text_file(config.text), f"plain text {config.text.name}",
-                {str(config.text): file_digest(config.text)})
-    path = default_dump_path()
-    return (read_wikipedia(path), "English Wikipedia sample (gensim test data)",
-            {path.name: file_digest(path)})
 
 
 def prepare_general(config: BuildConfig, lm: LoadedModel,
@@ -34,7 +22,7 @@ def prepare_general(config: BuildConfig, lm: LoadedModel,
         desc = f"segments from {config.segments.name}"
         inputs = {str(config.segments): file_digest(config.segments)}
     else:
-        docs, desc, inputs = read_documents(config)
+        docs, desc, inputs = corpus_documents(config)
         segs, report = build_segments(docs, lm.tokenizer, lm.template, seed=config.seed, **common)
     corpus = {"segments": len(segs), "tokens": sum(len(s) for s in segs), "description": desc,
               **report.as_dict()}

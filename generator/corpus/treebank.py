@@ -9,16 +9,13 @@ and counted.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.config import BuildConfig
 from generator.corpus.conllu import Sentence, read_conllu
-from generator.corpus.general import read_documents
-from generator.corpus.parser import load_parser, parse_sentences
 from generator.corpus.segment import Segment
-from generator.corpus.text import Document
+from generator.corpus.text_cache import corpus_documents, parsed_sentences
 from generator.corpus.words import encode_words
 from generator.model.loading import LoadedModel
 from generator.progress import say
@@ -38,15 +35,6 @@ class SyntaxData:
     """Sentences over max_len wordpieces, left out."""
     trees: str
     """"gold" or "parser (spaCy MODEL)"."""
-
-
-def sample_texts(documents: list[Document], limit: int, seed: int) -> list[str]:
-    """At most ``limit`` sentences, a seeded sample kept in corpus order."""
-    flat = [s for doc in documents for s in doc]
-    if len(flat) <= limit:
-        return flat
-    keep = sorted(random.Random(seed).sample(range(len(flat)), limit))
-    return [flat[i] for i in keep]
 
 
 def encode_sentences(
@@ -81,11 +69,10 @@ def prepare_syntax(config: BuildConfig, lm: LoadedModel,
             documents, inputs = general.documents, general.inputs
             description = general.header["corpus"]["description"]
         else:
-            documents, description, inputs = read_documents(config)
-        texts = sample_texts(documents, config.syntax_sentences, config.seed)
-        sentences = parse_sentences(texts, load_parser(config.spacy_model))
+            documents, description, inputs = corpus_documents(config)
+        sentences, parsed = parsed_sentences(config, documents, inputs)
         trees = f"parser (spaCy {config.spacy_model})"
-        description += f", {len(texts)} sentences parsed"
+        description += f", {parsed} sentences parsed"
     segments, kept, skipped = encode_sentences(sentences, lm, config.max_len)
     if skipped:
         say(f"syntax: skipped {skipped} of {len(sentences)} sentences longer than --max-len "

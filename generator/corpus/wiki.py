@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import importlib.util
 import re
 from pathlib import Path
 
@@ -15,11 +16,12 @@ _MIN_WORDS = 6
 
 
 def default_dump_path() -> Path:
-    try:
-        import gensim
-    except ImportError:
-        raise HeadAtlasError("the default corpus needs gensim: pip install gensim") from None
-    path = Path(gensim.__file__).parent / "test" / "test_data" / DUMP_NAME
+    """The sample inside the installed gensim, found without importing gensim (1-2 s of
+    imports, needed only when the sample is read rather than taken from the cache)."""
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or spec.origin is None:
+        raise HeadAtlasError("the default corpus needs gensim: pip install gensim")
+    path = Path(spec.origin).parent / "test" / "test_data" / DUMP_NAME
     if not path.exists():
         raise HeadAtlasError("the Wikipedia sample is missing from this gensim", path=path)
     return path

@@ -1,7 +1,7 @@
 import pytest
 
 from generator.corpus.parser import load_parser, parse_sentences
-from generator.corpus.treebank import sample_texts
+from generator.corpus.text_cache import sample_texts
 from generator.errors import HeadAtlasError
 
 

@@ -1,0 +1,143 @@
+"""The plain-text cache: entries made once, waited for across processes, never half-written."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import time
+
+import pytest
+
+import generator.corpus.text_cache as text_cache
+from generator.config import BuildConfig
+from generator.corpus.text import parse_documents
+from generator.corpus.text_cache import (
+    TextCache,
+    corpus_documents,
+    parsed_sentences,
+    read_ahead,
+)
+from generator.corpus.wiki import read_wikipedia
+from tests.helpers import SAMPLE_TEXT
+
+
+def test_an_entry_is_made_once_and_then_read(tmp_path):
+    cache = TextCache(tmp_path)
+    calls: list[int] = []
+
+    def make():
+        calls.append(1)
+        return [["one sentence."], ["two", "three"]]
+
+    first = cache.get({"kind": "x", "n": 1}, make)
+    again = cache.get({"kind": "x", "n": 1}, make)
+    other = cache.get({"kind": "x", "n": 2}, make)
+    assert first == again == other == make()
+    assert len(calls) == 3  # n=1 once, n=2 once, and the direct call above
+    assert sorted(p.suffix for p in (tmp_path / "text").glob("*.pickle")) == [".pickle"] * 2
+    assert not list((tmp_path / "text").glob("*.tmp-*"))
+
+
+def test_no_root_caches_nothing(tmp_path):
+    calls: list[int] = []
+    cache = TextCache(None)
+    for _ in range(2):
+        cache.get({"kind": "x"}, lambda: calls.append(1) or 5)
+    assert calls == [1, 1]
+
+
+def test_an_unreadable_entry_is_made_again(tmp_path):
+    cache = TextCache(tmp_path)
+    cache.get({"kind": "x"}, lambda: 1)
+    (entry,) = (tmp_path / "text").glob("*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert cache.get({"kind": "x"}, lambda: 2) == 2
+    assert pickle.loads(entry.read_bytes()) == 2
+
+
+def _slow_writer(root, started):
+    def make():
+        started.set()
+        time.sleep(1.0)
+        return "from the other process"
+
+    TextCache(root).get({"kind": "slow"}, make)
+
+
+def test_a_second_process_waits_for_the_entry_being_made(tmp_path):
+    context = multiprocessing.get_context("fork")
+    started = context.Event()
+    child = context.Process(target=_slow_writer, args=(tmp_path, started))
+    child.start()
+    assert started.wait(10)
+
+    def make():
+        raise AssertionError("made twice")
+
+    try:
+        assert TextCache(tmp_path).get({"kind": "slow"}, make) == "from the other process"
+    finally:
+        child.join()
+    assert child.exitcode == 0
+
+
+def test_text_corpus_and_its_parse_match_an_uncached_read(tmp_path):
+    text = tmp_path / "corpus.txt"
+    text.write_text(SAMPLE_TEXT)
+    cached = BuildConfig(text=text, out=tmp_path / "out", syntax_sentences=4)
+    uncached = BuildConfig(text=text, out=tmp_path / "out2", syntax_sentences=4, cache=False)
+    docs, _, inputs = corpus_documents(cached)
+    assert docs == parse_documents(SAMPLE_TEXT)
+    parsed = parsed_sentences(cached, docs, inputs)
+    assert parsed_sentences(cached, docs, inputs) == parsed  # from the entry
+    assert parsed_sentences(uncached, docs, inputs) == parsed
+    assert parsed[1] == 4 and len(parsed[0]) >= 4
+    assert len(list((tmp_path / "out" / ".headatlas-cache" / "text").glob("*.pickle"))) == 1
+    assert not (tmp_path / "out2" / ".headatlas-cache").exists()
+
+
+def test_wikipedia_sample_from_the_cache_equals_a_fresh_read(tmp_path):
+    config = BuildConfig(out=tmp_path)
+    docs, description, inputs = corpus_documents(config)
+    again, _, _ = corpus_documents(config)
+    assert docs == again == read_wikipedia()
+    assert "Wikipedia" in description and len(inputs) == 1
+
+
+@pytest.mark.parametrize("wait", [0.0, 0.3])
+def test_read_ahead_stopped_at_any_point_leaves_only_whole_entries(tmp_path, wait):
+    text = tmp_path / "corpus.txt"
+    text.write_text(SAMPLE_TEXT * 5)
+    config = BuildConfig(text=text, out=tmp_path / "out", syntax_sentences=20)
+    reader = read_ahead(config)
+    assert reader is not None
+    time.sleep(wait)
+    reader.stop()
+    folder = tmp_path / "out" / ".headatlas-cache" / "text"
+    assert not list(folder.glob("*.tmp-*"))
+    for entry in folder.glob("*.pickle"):
+        pickle.loads(entry.read_bytes())
+
+
+def test_read_ahead_fills_the_cache_the_build_then_reads(tmp_path, monkeypatch):
+    text = tmp_path / "corpus.txt"
+    text.write_text(SAMPLE_TEXT)
+    config = BuildConfig(text=text, out=tmp_path / "out", syntax_sentences=4)
+    reader = read_ahead(config)
+    assert reader is not None
+    reader.child.join(120)
+    reader.stop()
+    assert reader.child.exitcode == 0
+    docs, _, inputs = corpus_documents(config)
+
+    def fail(*_args):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(text_cache, "parse_sentences", fail)
+    sentences, parsed = parsed_sentences(config, docs, inputs)
+    assert parsed == 4 and sentences
+
+
+def test_no_read_ahead_without_cache_or_for_prebuilt_segments(tmp_path):
+    assert read_ahead(BuildConfig(out=tmp_path, cache=False)) is None
+    assert read_ahead(BuildConfig(out=tmp_path, segments=tmp_path / "s.json")) is None
