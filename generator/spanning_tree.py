@@ -90,43 +90,37 @@ def _ignore_interrupts() -> None:
 
 
 class SpanningTreeWorkers:
-    """Spanning trees on this process and ``workers`` others, one share each.
+    """Spanning trees in ``workers`` worker processes (none: in this process).
 
     ``ufal.chu_liu_edmonds`` holds the GIL, so threads cannot share the work; a BERT-base build
-    decodes 288 trees per sentence (~20 ms), and on two cores the second one is otherwise idle
-    while the syntax analysis runs. Jobs are split by their cost (trees x n^2) and the results
-    come back in job order, so the counts are those of one process. A broken worker pool falls
-    back to this process.
+    decodes 288 trees per sentence (~20 ms). Each sentence's trees are handed to a worker as soon
+    as its word map exists (``submit``), so the caller computes the next maps meanwhile and both
+    cores stay busy; results are taken in submission order and are those of one process. A broken
+    worker pool falls back to this process.
     """
 
     def __init__(self, workers: int) -> None:
         self.workers = max(0, workers)
         self._pool: ProcessPoolExecutor | None = None
 
+    def submit(self, job: TreeJob) -> PendingTrees:
+        """Start one job's trees; ``result()`` of the returned object gives its matches."""
+        if self.workers:
+            try:
+                pool = self._pool or self._start()
+                return PendingTrees(self, job, pool.submit(job_matches, [job]))
+            except BrokenProcessPool:
+                self.broken()
+        return PendingTrees(self, job, None)
+
     def matches(self, jobs: Sequence[TreeJob]) -> list[np.ndarray]:
-        if self.workers == 0 or len(jobs) < 2:
-            return job_matches(jobs)
-        shares: list[list[int]] = [[] for _ in range(min(self.workers + 1, len(jobs)))]
-        load = [0.0] * len(shares)
-        for k in sorted(range(len(jobs)), key=lambda k: -_cost(jobs[k])):
-            least = load.index(min(load))
-            shares[least].append(k)
-            load[least] += _cost(jobs[k])
-        try:
-            pool = self._pool or self._start()
-            futures: list[Future] = [pool.submit(job_matches, [jobs[k] for k in share])
-                                     for share in shares[1:]]
-            here = job_matches([jobs[k] for k in shares[0]])
-            there = [f.result() for f in futures]
-        except BrokenProcessPool:
-            self.close()
-            self.workers = 0
-            return job_matches(jobs)
-        out: list[np.ndarray] = [np.empty(0)] * len(jobs)
-        for share, results in zip(shares, [here, *there], strict=True):
-            for k, result in zip(share, results, strict=True):
-                out[k] = result
-        return out
+        """``job_matches(jobs)``, shared out over the workers."""
+        return [pending.result() for pending in [self.submit(job) for job in jobs]]
+
+    def broken(self) -> None:
+        """A worker died: stop using the pool, do the rest in this process."""
+        self.close()
+        self.workers = 0
 
     def _start(self) -> ProcessPoolExecutor:
         # Fork on Linux: a spawned worker would import the build's main module (torch,
@@ -143,6 +137,20 @@ class SpanningTreeWorkers:
             self._pool = None
 
 
-def _cost(job: TreeJob) -> float:
-    scores = job[0]
-    return float(np.prod(scores.shape[:-2], dtype=np.float64)) * scores.shape[-1] ** 2
+class PendingTrees:
+    """One submitted job: its matches once a worker has them (or from this process)."""
+
+    def __init__(self, owner: SpanningTreeWorkers, job: TreeJob, future: Future | None) -> None:
+        self.owner = owner
+        self.job = job
+        self.future = future
+
+    def result(self) -> np.ndarray:
+        if self.future is not None:
+            try:
+                return self.future.result()[0]
+            except BrokenProcessPool:
+                self.owner.broken()
+        return job_matches([self.job])[0]
+
+

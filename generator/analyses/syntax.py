@@ -26,7 +26,7 @@ from generator.analyses.bootstrap import DEFAULT_RESAMPLES, ratio_interval, resa
 from generator.analyses.syntax_examples import PooledMap, eligible, pick_example, prune_pool
 from generator.corpus.conllu import Sentence
 from generator.model.batch import AttentionBatch
-from generator.spanning_tree import SpanningTreeWorkers, TreeJob, job_matches
+from generator.spanning_tree import PendingTrees, SpanningTreeWorkers, TreeJob, job_matches
 from generator.threads import one_thread
 from generator.wordlevel import to_word_level
 
@@ -110,8 +110,10 @@ class DependencySyntax(Accumulator):
             range(total), cap)
         self.mst_sample = frozenset(sample)
         """Sentences whose spanning trees are scored (a seeded sample: trees are slow)."""
-        self.trees = SpanningTreeWorkers(min(torch.get_num_threads(), MAX_TREE_PROCESSES) - 1)
-        """The trees of a batch's sentences are shared out over the cores torch may use."""
+        threads = min(torch.get_num_threads(), MAX_TREE_PROCESSES)
+        self.trees = SpanningTreeWorkers(threads if threads > 1 else 0)
+        """Trees in worker processes, one per core torch may use, while this process computes
+        the next word maps (one core: all here)."""
         r = len(self.relations)
         self.add_state("count", torch.zeros(r, dtype=torch.int64), "sum")
         self.add_state("correct", torch.zeros((r, 2, *self.shape), dtype=torch.int64), "sum")
@@ -130,7 +132,7 @@ class DependencySyntax(Accumulator):
 
     def _update(self, batch: AttentionBatch) -> None:
         rows = self.context.config.word_rows
-        jobs: list[TreeJob] = []
+        pending: list[PendingTrees] = []
         for b in range(batch.size):
             index = int(batch.index[b])
             sentence = self.sentences[index]
@@ -143,13 +145,13 @@ class DependencySyntax(Accumulator):
             self._score(index, sentence, maps)
             heads = sentence.heads
             if len(heads) > 1 and index in self.mst_sample and max(heads) >= 0:
-                jobs.append(mst_job(maps, heads))
+                pending.append(self.trees.submit(mst_job(maps, heads)))
             if eligible(sentence):
                 self.pool.append(PooledMap(index, maps.half()))
-        for job, matches in zip(jobs, self.trees.matches(jobs), strict=True):
+        for trees in pending:
             self.mst_scored += 1
-            self.mst_correct += torch.from_numpy(matches)
-            self.mst_edges += len(job[2]) - 1
+            self.mst_correct += torch.from_numpy(trees.result())
+            self.mst_edges += len(trees.job[2]) - 1
         self.pool = prune_pool(self.pool, self.sentences)
 
     def _score(self, index: int, sentence: Sentence, maps: torch.Tensor) -> None:

@@ -39,6 +39,9 @@ FORMAT = 1
 """Part of every key: bump it when reading or parsing changes what an entry holds (the package
 version is part of the key too)."""
 
+KEEP = 16
+"""Entries kept (most recently used first); each is a few MB at most."""
+
 T = TypeVar("T")
 
 
@@ -60,7 +63,9 @@ class TextCache:
         with _locked(self.root / f"{name}.lock"):
             if entry.exists():
                 try:
-                    return pickle.loads(entry.read_bytes())
+                    value = pickle.loads(entry.read_bytes())
+                    entry.touch()  # recently used: kept by _prune
+                    return value
                 except Exception:  # unreadable (e.g. another Python): made again
                     entry.unlink(missing_ok=True)
             value = make()
@@ -69,7 +74,16 @@ class TextCache:
             tmp = self.root / f"{name}.tmp-{os.getpid()}"
             tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, entry)
-            return value
+        self._prune()
+        return value
+
+    def _prune(self) -> None:
+        """Keep the ``KEEP`` most recently used entries."""
+        assert self.root is not None
+        entries = sorted(self.root.glob("*.pickle"), key=_mtime, reverse=True)
+        for old in entries[KEEP:]:
+            old.unlink(missing_ok=True)
+            old.with_suffix(".lock").unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -86,6 +100,13 @@ def _locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def _cache(config: BuildConfig) -> TextCache:
@@ -144,7 +165,8 @@ class ReadAhead:
         self.cache = _cache(config)
         # Forked before the model loads: the child imports and runs gensim and spaCy, never
         # torch.
-        self.child = multiprocessing.get_context("fork").Process(target=_fill, args=(config,),
+        self.child = multiprocessing.get_context("fork").Process(target=_fill,
+                                                                 args=(config, os.getpid()),
                                                                  daemon=True)
         self.child.start()
 
@@ -167,8 +189,9 @@ def read_ahead(config: BuildConfig) -> ReadAhead | None:
     return ReadAhead(config)
 
 
-def _fill(config: BuildConfig) -> None:
+def _fill(config: BuildConfig, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to report
+    _end_with_parent(parent)
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 1)  # no progress bars beside the main process's
     os.dup2(quiet, 2)
@@ -180,3 +203,17 @@ def _fill(config: BuildConfig) -> None:
     except BaseException:  # the main process does the work again and reports the error
         code = 1
     os._exit(code)
+
+
+def _end_with_parent(parent: int) -> None:
+    """Linux: the child gets SIGTERM when the build process dies, even by SIGKILL (which leaves
+    no chance to stop it), instead of finishing its entries alone."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)

@@ -141,3 +141,55 @@ def test_read_ahead_fills_the_cache_the_build_then_reads(tmp_path, monkeypatch):
 def test_no_read_ahead_without_cache_or_for_prebuilt_segments(tmp_path):
     assert read_ahead(BuildConfig(out=tmp_path, cache=False)) is None
     assert read_ahead(BuildConfig(out=tmp_path, segments=tmp_path / "s.json")) is None
+
+
+def test_only_the_most_recently_used_entries_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(text_cache, "KEEP", 3)
+    cache = TextCache(tmp_path)
+    for n in range(5):
+        cache.get({"kind": "x", "n": n}, lambda n=n: n)
+        time.sleep(0.02)
+    cache.get({"kind": "x", "n": 0}, lambda: "made again")  # gone: made again
+    time.sleep(0.02)
+    cache.get({"kind": "x", "n": 3}, lambda: "made again")  # kept: read (and touched)
+    entries = list((tmp_path / "text").glob("*.pickle"))
+    assert len(entries) == 3
+    assert sorted(pickle.loads(e.read_bytes()) for e in entries if
+                  not isinstance(pickle.loads(e.read_bytes()), str)) == [3, 4]
+
+
+def test_read_ahead_ends_when_the_build_process_is_killed(tmp_path):
+    """SIGKILL leaves the build no chance to stop the child: the kernel ends it (Linux)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    text = tmp_path / "corpus.txt"
+    text.write_text(SAMPLE_TEXT * 300)
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from generator.config import BuildConfig\n"
+        "from generator.corpus.text_cache import read_ahead\n"
+        f"reader = read_ahead(BuildConfig(text=Path({str(text)!r}), out=Path({str(tmp_path)!r}),"
+        " syntax_sentences=5000))\n"
+        "print(reader.child.pid, flush=True)\n"
+        "time.sleep(60)\n")
+    root = Path(__file__).resolve().parents[3]
+    build = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(root)})
+    child = int(build.stdout.readline())
+    time.sleep(0.5)
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(child, signal.SIGKILL)
+    raise AssertionError("the read-ahead child outlived the build")
