@@ -167,14 +167,14 @@ def test_read_ahead_ends_when_the_build_process_is_killed(tmp_path):
     from pathlib import Path
 
     text = tmp_path / "corpus.txt"
-    text.write_text(SAMPLE_TEXT * 300)
+    text.write_text(SAMPLE_TEXT * 3000)  # parsing it all takes minutes
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
         "from generator.config import BuildConfig\n"
         "from generator.corpus.text_cache import read_ahead\n"
         f"reader = read_ahead(BuildConfig(text=Path({str(text)!r}), out=Path({str(tmp_path)!r}),"
-        " syntax_sentences=5000))\n"
+        " syntax_sentences=50000))\n"
         "print(reader.child.pid, flush=True)\n"
         "time.sleep(60)\n")
     root = Path(__file__).resolve().parents[3]
@@ -184,7 +184,7 @@ def test_read_ahead_ends_when_the_build_process_is_killed(tmp_path):
     time.sleep(0.5)
     build.send_signal(signal.SIGKILL)
     build.wait()
-    deadline = time.time() + 20
+    deadline = time.time() + 10
     while time.time() < deadline:
         try:
             os.kill(child, 0)
