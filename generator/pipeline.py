@@ -25,6 +25,8 @@ from generator.streams import BatchSource, StreamInput
 from generator.swap import recover, staging_path, swap_in
 from generator.timings import Timings
 
+HOST = torch.device("cpu")
+
 
 class StreamRun:
     """The accumulators of every analysis registered for one stream, fed batch by batch."""
@@ -54,8 +56,6 @@ class StreamRun:
                 by_file.setdefault(spec.results_file, []).append(acc.result())
         return {name: merge_documents(parts) for name, parts in by_file.items()}
 
-
-HOST = torch.device("cpu")
 
 
 def stream_batches(
@@ -89,29 +89,6 @@ def stream_batches(
             cache = AttentionCache(config.cache_root / "attention", key)
     yield from extract(lm, segments, batch_size=config.batch_size, cache=cache,
                        description=description, timings=timings, skip=skip)
-
-
-def run_stream(
-    stream: str,
-    lm: LoadedModel,
-    segments: Sequence[Segment],
-    config: BuildConfig,
-    *,
-    data: Any = None,
-    timings: Timings | None = None,
-    description: str = "Extracting attention",
-    extractor: BatchSource | None = None,
-) -> dict[str, dict[str, Any]]:
-    """Run every analysis registered for ``stream`` over one pass of extraction; one merged
-    document per results file."""
-    timings = timings or Timings()
-    run = StreamRun(stream, lm, config, data)
-    if not run.specs:
-        return {}
-    for batch in stream_batches(stream, lm, segments, config, timings=timings,
-                                description=description, extractor=extractor):
-        run.update(batch, timings)
-    return run.documents(timings)
 
 
 def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: BuildConfig,
