@@ -57,7 +57,6 @@ class StreamRun:
         return {name: merge_documents(parts) for name, parts in by_file.items()}
 
 
-
 def stream_batches(
     stream: str,
     lm: LoadedModel,
@@ -121,8 +120,8 @@ def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: Build
         timings.streams[name] = {"seconds": seconds[name] + time.perf_counter() - start,
                                  "segments": len(stream.segments)}
     documents: dict[str, dict[str, Any]] = {}
-    for name, docs in sorted(produced.items(), key=lambda item: list(prepared).index(item[0])):
-        for file, doc in docs.items():
+    for name in prepared:  # registry order, whichever stream ran first
+        for file, doc in produced.get(name, {}).items():
             base = documents.get(file) or {"schema": SCHEMA, "model": model_summary(lm)}
             documents[file] = merge_documents([base, prepared[name].header, doc])
     return documents

@@ -113,10 +113,6 @@ class SpanningTreeWorkers:
                 self.broken()
         return PendingTrees(self, job, None)
 
-    def matches(self, jobs: Sequence[TreeJob]) -> list[np.ndarray]:
-        """``job_matches(jobs)``, shared out over the workers."""
-        return [pending.result() for pending in [self.submit(job) for job in jobs]]
-
     def broken(self) -> None:
         """A worker died: stop using the pool, do the rest in this process."""
         self.close()

@@ -183,8 +183,11 @@ class ReadAhead:
 
 def read_ahead(config: BuildConfig) -> ReadAhead | None:
     """Start reading ahead, unless there is nothing to read ahead into: the cache is off, the
-    corpus is pre-built segments, or processes are not forked here."""
+    corpus is pre-built segments, a --text corpus is not parsed (a treebank is given: the text
+    itself is read directly, never cached), or processes are not forked here."""
     if not config.cache or config.segments is not None or sys.platform != "linux":
+        return None
+    if config.text is not None and config.treebank:
         return None
     return ReadAhead(config)
 

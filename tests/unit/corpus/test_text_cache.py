@@ -138,9 +138,11 @@ def test_read_ahead_fills_the_cache_the_build_then_reads(tmp_path, monkeypatch):
     assert parsed == 4 and sentences
 
 
-def test_no_read_ahead_without_cache_or_for_prebuilt_segments(tmp_path):
+def test_no_read_ahead_without_cache_prebuilt_segments_or_unparsed_text(tmp_path):
     assert read_ahead(BuildConfig(out=tmp_path, cache=False)) is None
     assert read_ahead(BuildConfig(out=tmp_path, segments=tmp_path / "s.json")) is None
+    assert read_ahead(BuildConfig(out=tmp_path, text=tmp_path / "t.txt",
+                                  treebank=[tmp_path / "t.conllu"])) is None
 
 
 def test_only_the_most_recently_used_entries_are_kept(tmp_path, monkeypatch):
