@@ -5,18 +5,18 @@ tokenizer files, remote code: what ``from_pretrained`` reads from a folder; dotf
 subfolders such as sentence-transformers' ``1_Pooling/`` are left out), so a fine-tuned
 checkpoint saved over the same file with the same size is a new model.
 
-Hashing the weights costs about 0.1 s per 100 MB, so each file's hash is remembered in a small
-per-user JSON file (``$XDG_CACHE_HOME/headatlas/weight-hashes.json``, by default
-``~/.cache/headatlas/``): per user rather than per build, because a hash describes a file on this
-machine, not a build (every output folder of the same model shares it), and because the
-fingerprint is made even by a build with ``--no-cache``, which has no cache folder. An entry is
-trusted only while the file's size, mtime, ctime, inode and device are all unchanged: the ctime
-is set by the kernel on every write and cannot be set back by a user, so a rewrite that keeps
-the size and restores the mtime (``os.utime``) is still hashed again. A hash is not remembered
-while the file's ctime is less than ``RACY_SECONDS`` old (a second write within the same
-timestamp tick could keep the ctime), nor when the file changed while it was read. The file is
-written atomically (temporary file + ``os.replace``); an unreadable or corrupt one is ignored and
-rewritten, and one that cannot be written is skipped: the hash cache only ever saves time.
+Hashing the weights costs 0.06-0.25 s per 100 MB (measured on the default model), so each file's
+hash is remembered in a small per-user JSON file (``$XDG_CACHE_HOME/headatlas/weight-hashes.json``,
+by default ``~/.cache/headatlas/``): per user rather than per build, because a hash describes a
+file on this machine, not a build (every output folder of the same model shares it), and because
+the fingerprint is made even by a build with ``--no-cache``, which has no cache folder. An entry is
+trusted only while the file's size, mtime, ctime, inode and device are all unchanged: the ctime is
+set by the kernel on every write and cannot be set back by a user, so a rewrite that keeps the size
+and restores the mtime (``os.utime``) is still hashed again. A hash is not remembered while the
+file's ctime is less than ``RACY_SECONDS`` old (a second write within the same timestamp tick could
+keep the ctime), nor when the file changed while it was read. The file is written atomically
+(temporary file + ``os.replace``); an unreadable or corrupt one is ignored and rewritten, and one
+that cannot be written is skipped: the hash cache only ever saves time.
 """
 
 from __future__ import annotations
