@@ -16,7 +16,7 @@ from generator.config import BuildConfig, config_as_dict
 from generator.corpus.segment import Segment, segments_digest
 from generator.corpus.text_cache import read_ahead
 from generator.model.batch import AttentionBatch
-from generator.model.cache import AttentionCache, attention_bytes, cache_key
+from generator.model.cache import AttentionCache, attention_bytes, cache_key, numeric_versions
 from generator.model.extraction import extract, plan_batches
 from generator.model.loading import LoadedModel, load_model
 from generator.progress import say
@@ -57,6 +57,20 @@ class StreamRun:
         return {name: merge_documents(parts) for name, parts in by_file.items()}
 
 
+def attention_key(lm: LoadedModel, segments: Sequence[Segment], config: BuildConfig,
+                  skip: Collection[int] = ()) -> str:
+    """The attention cache key: everything that changes the cached tensors. The model
+    (config and whole-file content hashes), the segments (ids, token types, word alignment:
+    max_len, token_types and the seed show there), the forward pass's precision and device, the
+    library versions, and the segments left out. The attention tap is not part of it: it returns
+    the very tensors of the whole pass. The batch size is not either (an entry read back keeps the
+    batches it was written in)."""
+    return cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
+                      "precision": config.precision, "device": config.device,
+                      "versions": numeric_versions(),
+                      **({"skip": sorted(skip)} if skip else {})})
+
+
 def stream_batches(
     stream: str,
     lm: LoadedModel,
@@ -82,10 +96,8 @@ def stream_batches(
             say(f"{stream}: attention not cached ({size / 1e9:.1f} GB > cache_max_gb "
                 f"{config.cache_max_gb:g})")
         else:
-            key = cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
-                             "precision": config.precision, "device": config.device,
-                             **({"skip": sorted(skip)} if skip else {})})
-            cache = AttentionCache(config.cache_root / "attention", key)
+            cache = AttentionCache(config.cache_root / "attention",
+                                   attention_key(lm, segments, config, skip))
     yield from extract(lm, segments, batch_size=config.batch_size, cache=cache,
                        description=description, timings=timings, skip=skip)
 

@@ -17,12 +17,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import torch
 from safetensors.torch import load_file, save_file
 
 from generator.model.batch import AttentionBatch
 from generator.swap import alive
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+"""Part of every key: bump it when what an entry holds, or how it is made, changes (2: the model
+fingerprint hashes whole files, and the key holds the library and headatlas versions)."""
 KEEP_ENTRIES = 4
 
 
@@ -32,7 +35,21 @@ def attention_bytes(plan: list[list[int]], lengths: list[int], maps: int) -> int
     return sum(len(batch) * maps * max(lengths[i] for i in batch) ** 2 * 4 for batch in plan)
 
 
+def numeric_versions() -> dict[str, str]:
+    """The versions of what turns the same weights and segments into attention: torch (the
+    kernels), transformers (the attention implementation), tokenizers (the ids and special
+    tokens the roles come from) and headatlas itself (the roles stored with each batch)."""
+    import tokenizers
+    import transformers
+
+    from generator import __version__
+
+    return {"torch": str(torch.__version__), "transformers": transformers.__version__,
+            "tokenizers": tokenizers.__version__, "headatlas": __version__}
+
+
 def cache_key(parts: dict[str, Any]) -> str:
+    """A short hash of ``parts`` and CACHE_FORMAT: the name of a cache entry."""
     blob = json.dumps({"format": CACHE_FORMAT, **parts}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 

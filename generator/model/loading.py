@@ -14,6 +14,7 @@ import torch
 from generator.config import DEFAULT_MODEL
 from generator.errors import HeadAtlasError
 from generator.model.attention_tap import AttentionTap
+from generator.model.fingerprint import folder_digest
 from generator.model.roles import TokenRoles
 from generator.model.template import SpecialTemplate
 
@@ -76,18 +77,13 @@ class LoadedModel:
 
 
 def _fingerprint(folder: Path | None, name: str, config: Any) -> str:
-    """A cheap identity of the weights: config plus size and first/last MiB of weight files."""
+    """The identity of the model: its config plus, for a local folder, a full content hash of
+    every file the loader may read (``generator.model.fingerprint``); for a Hugging Face id, the
+    id and the commit it resolved to (a commit names its content)."""
     h = hashlib.sha256()
     h.update(json.dumps(config.to_dict(), sort_keys=True, default=str).encode())
     if folder is not None and folder.is_dir():
-        for f in sorted(folder.iterdir()):
-            if f.suffix in {".safetensors", ".bin", ".pt", ".h5", ".msgpack"} and f.is_file():
-                size = f.stat().st_size
-                h.update(f"{f.name}:{size}".encode())
-                with f.open("rb") as fh:
-                    h.update(fh.read(1 << 20))
-                    fh.seek(max(0, size - (1 << 20)))
-                    h.update(fh.read(1 << 20))
+        h.update(folder_digest(folder).encode())
     else:
         h.update(name.encode())
         h.update(str(getattr(config, "_commit_hash", None)).encode())
