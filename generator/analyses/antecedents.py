@@ -7,6 +7,10 @@ mention of its entity lies in the same window. Its candidates are the head words
 mentions in the window; a prediction (a candidate word) is correct when it is the head word of an
 earlier mention of the same entity. Nearness is by head word: the nearest candidate is the one
 whose head word is closest before the scored mention's.
+
+A mention whose only preceding mentions of its entity overlap it (they start before it but do not
+end before it starts, e.g. an apposition inside a longer mention of the same entity) is therefore
+not scored; ``overlapped_only`` finds those, so the pages can say how many were left out.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ BASELINES = ("nearest", "head_match", "rule_based")
 SIEVES = ("exact string match", "head match", "number/person/gender agreement", "any")
 
 RULES = {
+    "earlier": "a mention is earlier than another when it ends before the other starts; a "
+               "mention that starts before another but overlaps it (contains it, or ends inside "
+               "it) is not earlier",
     "candidates": "the head words of all earlier mentions in the same window (a mention is "
                   "earlier when it ends before the scored mention starts)",
     "scored": "every mention with an earlier mention of its own entity in the same window",
@@ -35,7 +42,8 @@ RULES = {
                  "such word if several)",
     "types": "by the XPOS of the mention's head word: PRP or PRP$ pronoun, NNP or NNPS proper, "
              "anything else nominal",
-    "nearest": "the earlier mention whose head word is closest before the mention's head word",
+    "nearest": "the earlier mention with the latest head word (nearness goes by head words, "
+               "not by where mentions end; \"nearest\" means the same in the other baselines)",
     "head_match": "the nearest earlier mention whose head word is the same (lower-cased); when "
                   "there is none the mention counts as wrong",
     "rule_based": "sieves in order: exact string match (lower-cased span), head match, "
@@ -75,6 +83,19 @@ def find_anaphors(mentions: Sequence[Mention]) -> list[Anaphor]:
         if gold:
             out.append(Anaphor(k, earlier, tuple(sorted({mentions[i].head for i in earlier})),
                                gold))
+    return out
+
+
+def overlapped_only(mentions: Sequence[Mention]) -> list[int]:
+    """Indices of the mentions left unscored only because of overlap: another mention of the
+    same entity starts before this one but does not end before it starts, and no mention of the
+    entity is earlier (ends before it starts)."""
+    out = []
+    for k, m in enumerate(mentions):
+        same = [e for i, e in enumerate(mentions) if i != k and e.entity == m.entity]
+        if (any(e.start < m.start <= e.end for e in same)
+                and not any(e.end < m.start for e in same)):
+            out.append(k)
     return out
 
 

@@ -21,6 +21,7 @@ from generator.analyses.antecedents import (
     TYPES,
     find_anaphors,
     mention_type,
+    overlapped_only,
 )
 from generator.analyses.base import Accumulator, AnalysisContext, grid
 from generator.corpus.coref_stream import CorefData
@@ -107,6 +108,8 @@ class CorefHeads(Accumulator):
         self.add_state("scored", torch.zeros((docs, types)), "sum")
         self.add_state("windows_seen", torch.zeros(()), "sum")
         self.add_state("mentions_seen", torch.zeros(()), "sum")
+        # Mentions left unscored because their entity's only preceding mentions overlap them.
+        self.add_state("overlapped_only", torch.zeros(()), "sum")
         # One example per head: the smallest key among correctly resolved pronouns with at
         # least two candidates, and (cat) the candidates' weights behind every key kept.
         # Keys of pronouns outside PERSONAL_PRONOUNS are offset past every other key.
@@ -122,6 +125,7 @@ class CorefHeads(Accumulator):
             window = data.windows[index]
             self.windows_seen += 1
             self.mentions_seen += len(window.mentions)
+            self.overlapped_only += len(overlapped_only(window.mentions))
             anaphors = find_anaphors(window.mentions)
             if not anaphors:
                 continue
@@ -172,6 +176,7 @@ class CorefHeads(Accumulator):
             "mentions": int(total),
             "mentions_by_type": {name: int(per_type_total[t]) for t, name in enumerate(TYPES)},
             "mentions_in_windows": int(self.mentions_seen),
+            "mentions_overlapped_only": int(self.overlapped_only),
             "windows": int(self.windows_seen),
             "skipped": data.skipped,
             "documents_scored": d,

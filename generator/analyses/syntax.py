@@ -4,11 +4,11 @@ On word-level maps (SPEC section 5, specials left out), every head predicts each
 in two directions: "dep2head", the word the dependent attends to most, and "head2dep", the word
 that attends most to the dependent (the map transposed); the word itself is never a candidate.
 Per relation (exact DEPREL labels, subtypes apart) and for "all", accuracy is the share of
-dependents whose gold head is predicted. Root words have no head word and are not scored. A
-fixed-offset baseline predicts word i + k (k in -3..3, k != 0). Each head also decodes a whole
-tree: the maximum spanning tree of its map rooted at the gold root (Htut et al.), scored by
-undirected attachment (UUAS). Per-sentence counts are kept (compactly) for a bootstrap over
-sentences of the best head's and the baseline's accuracy.
+dependents whose head in the trees (a treebank's gold trees, else a parser's) is predicted. Root
+words have no head word and are not scored. A fixed-offset baseline predicts word i + k (k in
+-3..3, k != 0). Each head also decodes a whole tree: the maximum spanning tree of its map rooted
+at the tree's root (Htut et al.), scored by undirected attachment (UUAS). Per-sentence counts are
+kept (compactly) for a bootstrap over sentences of the best head's and the baseline's accuracy.
 """
 
 from __future__ import annotations
@@ -282,8 +282,10 @@ class DependencySyntax(Accumulator):
         f = int(torch.argmax(self.mst_correct.flatten()))
         per_direction = self.shape[0] * self.shape[1]
         md, rest = divmod(f, per_direction)
+        trees = data.trees if data is not None else "gold"
+        ref = "gold" if trees == "gold" else "parser"
         return {
-            "trees": data.trees if data is not None else "gold",
+            "trees": trees,
             "sentences": int(self.scored_sentences),
             "skipped": data.skipped if data is not None else 0,
             "words_scored": int(self.count[self.relation_id[ALL]]),
@@ -301,10 +303,10 @@ class DependencySyntax(Accumulator):
                               "level": LEVEL, "seed": config.seed, "kind": "percentile",
                               "note": "the best head and offset are chosen on the full data, "
                                       "then resampled; the interval ignores that choice"},
-                "mst": "Chu-Liu/Edmonds maximum spanning tree of each head's word map, rooted "
-                       "at the gold root (Htut et al. 2019), on a seeded sample of sentences; UUAS "
-                       "= gold edges found ignoring direction / all gold edges, punctuation "
-                       "included, pooled over the sampled sentences",
+                "mst": f"Chu-Liu/Edmonds maximum spanning tree of each head's word map, rooted "
+                       f"at the {ref} tree's root (Htut et al. 2019), on a seeded sample of "
+                       f"sentences; UUAS = {ref} edges found ignoring direction / all {ref} "
+                       f"edges, punctuation included, pooled over the sampled sentences",
             },
             "relations": relations,
             "rare_relations": rare,

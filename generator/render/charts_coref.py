@@ -41,7 +41,10 @@ def accuracy_heatmap(data: SiteData, page: str) -> dict[str, Any]:
         color=alt.condition("datum.all > 0.5", alt.value("black"), alt.value("white")))
     chart = alt.layer(rects, text).properties(
         width=size * data.num_heads, height=22 * data.num_layers + 10,
-        title="Antecedent accuracy of each head, % (click a cell for its page)")
+        title=alt.TitleParams(
+            "Antecedent accuracy of each head, % (click a cell for its page)",
+            subtitle=["candidates: mentions that end before the mention starts",
+                      "(gold coreference annotation)"]))
     return to_spec(chart, {"cells": cells})
 
 

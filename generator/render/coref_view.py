@@ -38,6 +38,20 @@ def _summary(entry: dict[str, Any]) -> dict[str, Any]:
             **{t: by_type.get(t, {}).get("accuracy") for t in TYPES}}
 
 
+EARLIER = ("a mention is earlier than another when it ends before the other starts; a mention "
+           "that starts before another but overlaps it is not earlier")
+NEAREST = "the earlier mention with the latest head word"
+
+
+def definitions(doc: dict[str, Any]) -> dict[str, Any]:
+    """What "earlier" and "nearest" mean (results written before coref.json stated "earlier" get
+    the rule the analysis has always used) and how many mentions "earlier" leaves unscored
+    because their entity's only preceding mentions overlap them (None when not counted)."""
+    rules = doc.get("rules", {})
+    return {"earlier": rules.get("earlier", EARLIER), "nearest": rules.get("nearest", NEAREST),
+            "overlapped_only": doc.get("mentions_overlapped_only")}
+
+
 def rank(data: SiteData, layer: int, head: int, kind: str = "all") -> int | None:
     """1 = the head with the highest coreference accuracy of that kind (ties share the rank)."""
     grid = data.get("coref").get("accuracy", {}).get(kind)

@@ -117,27 +117,28 @@ def syntax_findings(data: SiteData, page: str) -> list[str]:
     Relation labels come from the treebank: they are escaped."""
     doc = data.get("syntax")
     relations = doc.get("relations", {})
-    trees = "gold trees" if doc.get("trees") == "gold" else "parser trees"
+    terms = syntax_view.tree_terms(doc)
     out = []
     relation = syntax_view.widest_margin(doc)
     if relation is not None:
         rel = relations[relation]
         best, base = rel["best"], rel["baseline"]
-        out.append(f"Head {_head_link(best['layer'], best['head'], page)} finds the gold head "
-                   f"of {escape_text(relation)} dependents {best['accuracy']:.0%} of the time "
-                   f"({best['direction']}), against {base['accuracy']:.0%} for the best fixed "
-                   f"offset ({base['offset']:+d}): the widest margin of any relation ({trees}).")
+        out.append(f"Head {_head_link(best['layer'], best['head'], page)} finds the "
+                   f"{terms['head']} of {escape_text(relation)} dependents "
+                   f"{best['accuracy']:.0%} of the time ({best['direction']}), against "
+                   f"{base['accuracy']:.0%} for the best fixed offset ({base['offset']:+d}): "
+                   f"the widest margin of any relation ({terms['trees']}).")
     if "all" in relations:
         best, base = relations["all"]["best"], relations["all"]["baseline"]
         sentence = (f"Over all relations together, the best head, "
                     f"{_head_link(best['layer'], best['head'], page)}, finds "
-                    f"{best['accuracy']:.0%} of head words (best fixed offset: "
+                    f"{best['accuracy']:.0%} of the {terms['head']}s (best fixed offset: "
                     f"{base['accuracy']:.0%})")
         mst = doc.get("mst", {}).get("best")
         if mst:
             sentence += (f"; the best maximum spanning trees of a head's attention "
                          f"({_head_link(mst['layer'], mst['head'], page)}) recover "
-                         f"{mst['uuas']:.0%} of gold edges, ignoring direction")
+                         f"{mst['uuas']:.0%} of {terms['edges']}, ignoring direction")
         out.append(sentence + ".")
     return out
 

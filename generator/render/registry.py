@@ -88,9 +88,11 @@ def syntax_page(data: SiteData, page: str) -> dict[str, Spec]:
 
 
 def syntax_head(data: SiteData, layer: int, head: int, page: str) -> dict[str, Spec]:
-    examples = syntax_view.head_examples(data.get("syntax")).get((layer, head), [])
-    return {f"figure5_{k}": syntax_charts.figure5(ex, syntax_view.gold_arcs(ex),
-                                                  f"Example {k + 1}")
+    doc = data.get("syntax")
+    terms = syntax_view.tree_terms(doc)
+    examples = syntax_view.head_examples(doc).get((layer, head), [])
+    return {f"figure5_{k}": syntax_charts.figure5(ex, syntax_view.relation_arcs(ex),
+                                                  f"Example {k + 1}", terms)
             for k, ex in enumerate(examples)}
 
 

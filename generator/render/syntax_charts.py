@@ -133,33 +133,36 @@ def mst_heatmap(doc: dict[str, Any], page: str) -> dict[str, Any]:
     return to_spec(chart, {"cells": cells})
 
 
-def figure5(example: dict[str, Any], arcs: list[dict[str, Any]], title: str) -> dict[str, Any]:
+def figure5(example: dict[str, Any], arcs: list[dict[str, Any]], title: str,
+            terms: dict[str, str]) -> dict[str, Any]:
     """One head on one sentence: every word (left) joined to the words it attends to (right),
-    line opacity = weight (weights under ``LINE_MIN`` left out); the relation's gold arcs drawn
-    thick behind, green where the head gets the dependent right, red where not."""
+    line opacity = weight (weights under ``LINE_MIN`` left out); the relation's arcs in the
+    trees drawn thick behind, green where the head gets the dependent right, red where not.
+    ``terms`` (``syntax_view.tree_terms``) names the trees: gold, or the parser's."""
     words = example["words"]
     labels = [{"k": k, "w": w, "rel": rel, "gov": example["heads"][k]}
               for k, (w, rel) in enumerate(zip(words, example["deprels"], strict=True))]
     lines = [{"i": i, "j": j, "w": w}
              for i, row in enumerate(example["attention"]) for j, w in enumerate(row)
              if w >= LINE_MIN]
-    gold = [{**arc, "state": "found" if arc["ok"] else "missed"} for arc in arcs]
-    spec = json.loads(_figure5_skeleton())
+    drawn = [{**arc, "state": "found" if arc["ok"] else "missed"} for arc in arcs]
+    spec = json.loads(_figure5_skeleton(terms["arc"], terms["head"]))
     spec["title"] = title
     spec["height"] = ROW_HEIGHT * len(words)
-    spec["datasets"] = {"words": labels, "lines": lines, "gold": gold}
+    spec["datasets"] = {"words": labels, "lines": lines, "arcs": drawn}
     return spec
 
 
-@lru_cache(maxsize=1)
-def _figure5_skeleton() -> str:
-    """The Figure-5 chart without data, title or height (built once: altair is slow)."""
+@lru_cache(maxsize=2)
+def _figure5_skeleton(arc: str, head: str) -> str:
+    """The Figure-5 chart without data, title or height, its arcs' legend titled ``arc`` and
+    the words' head tooltip ``head`` (built once per kind of trees: altair is slow)."""
     x_scale = alt.Scale(domain=[-0.55, 1.55])
     y_scale = alt.Scale(zero=False, nice=False, reverse=True, padding=ROW_HEIGHT / 2)
-    gold = alt.Chart(named("gold")).mark_rule(strokeWidth=7, opacity=0.45).encode(
+    drawn = alt.Chart(named("arcs")).mark_rule(strokeWidth=7, opacity=0.45).encode(
         x=alt.datum(0, scale=x_scale, axis=None), x2=alt.datum(1),
         y=alt.Y("i:Q", scale=y_scale, axis=None), y2="j:Q",
-        color=alt.Color("state:N", title="gold arc",
+        color=alt.Color("state:N", title=arc,
                         scale=alt.Scale(domain=["found", "missed"],
                                         range=["#2ca02c", "#d62728"]),
                         legend=alt.Legend(orient="bottom")))
@@ -169,11 +172,11 @@ def _figure5_skeleton() -> str:
                             legend=None),
         tooltip=[alt.Tooltip("w:Q", format=".3f", title="weight")])
     tips = [alt.Tooltip("w:N", title="word"), alt.Tooltip("rel:N", title="relation"),
-            alt.Tooltip("k:Q", title="word index"), alt.Tooltip("gov:Q", title="gold head")]
+            alt.Tooltip("k:Q", title="word index"), alt.Tooltip("gov:Q", title=head)]
     left = alt.Chart(named("words")).mark_text(align="right", dx=-6, limit=140).encode(
         x=alt.datum(0), y="k:Q", text="w:N", tooltip=tips)
     right = alt.Chart(named("words")).mark_text(align="left", dx=6, limit=140).encode(
         x=alt.datum(1), y="k:Q", text="w:N", tooltip=tips)
-    chart = alt.layer(gold, lines, left, right).properties(width=420).resolve_scale(
+    chart = alt.layer(drawn, lines, left, right).properties(width=420).resolve_scale(
         opacity="independent")
     return json.dumps(to_spec(chart, {}))

@@ -22,6 +22,20 @@ PAPER_TABLE1 = {"all": (34.5, 26.3), "det": (94.3, 51.7), "obj": (86.8, 40.0),
 The paper's pobj (76.3 vs 34.6) has no UD counterpart (UD makes the noun the head)."""
 
 
+GOLD_TERMS = {"kind": "gold", "trees": "gold trees", "head": "gold head", "arc": "gold arc",
+              "arcs": "gold arcs", "edges": "gold edges", "root": "gold root word"}
+PARSER_TERMS = {"kind": "parser", "trees": "parser trees", "head": "parser head",
+                "arc": "parser arc", "arcs": "parser arcs", "edges": "parser edges",
+                "root": "parser's root word"}
+
+
+def tree_terms(doc: dict[str, Any]) -> dict[str, str]:
+    """The words the pages use for the trees syntax.json was scored against (its ``trees``):
+    "gold" only for a treebank's gold trees; parser output (or results that do not say) is
+    named as the parser's, so no page calls a parser's heads gold."""
+    return GOLD_TERMS if doc.get("trees") == "gold" else PARSER_TERMS
+
+
 def relation_order(doc: dict[str, Any]) -> list[str]:
     """Reported relations, "all" first, then by count (largest first), ties by name."""
     relations = doc.get("relations", {})
@@ -89,9 +103,10 @@ def head_examples(doc: dict[str, Any]) -> dict[tuple[int, int], list[dict[str, A
     return out
 
 
-def gold_arcs(example: dict[str, Any]) -> list[dict[str, Any]]:
-    """The example relation's gold arcs, drawn from the attending word: dependent -> head for
-    dep2head, head -> dependent for head2dep; ``ok`` when this head gets the dependent right."""
+def relation_arcs(example: dict[str, Any]) -> list[dict[str, Any]]:
+    """The example relation's arcs in the trees (gold or parser), drawn from the attending word:
+    dependent -> head for dep2head, head -> dependent for head2dep; ``ok`` when this head gets
+    the dependent right."""
     correct = set(example["correct"])
     arcs = []
     for dep, (gov, rel) in enumerate(zip(example["heads"], example["deprels"], strict=True)):

@@ -69,6 +69,7 @@ def test_coref_json_schema_windows_and_skips(tmp_path, tiny_bert):
     # He -> John and her -> Mary are scored in the window s1 + s2; John in s4 has no earlier
     # mention of entity 1 inside its own window.
     assert doc["mentions_by_type"]["pronoun"] == 2
+    assert doc["mentions_overlapped_only"] == 0  # no mention lies inside one of its entity
     # UD gives proper nouns no Gender: He agrees with Mary (nearest, wrong); her not with He
     assert doc["baselines"]["rule_based"]["by_type"]["pronoun"]["accuracy"] == 0.5
     assert doc["baselines"]["nearest"]["by_type"]["pronoun"]["accuracy"] == 0.0

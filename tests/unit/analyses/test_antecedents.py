@@ -6,6 +6,7 @@ from generator.analyses.antecedents import (
     agreement_features,
     find_anaphors,
     mention_type,
+    overlapped_only,
     predict_head_match,
     predict_nearest,
     predict_rule_based,
@@ -48,6 +49,25 @@ def test_containing_and_contained_mentions_are_not_earlier():
     anaphors = find_anaphors(ms)
     assert [(a.mention, a.earlier, set(a.gold)) for a in anaphors] == [
         (2, (1,), {0}), (3, (0, 1, 2), {1})]
+
+
+def test_mentions_left_out_only_because_of_overlap():
+    # (entity, start, end, head) on 16 words, sorted by (start, -end) as in a window:
+    ms = [Mention("1", 0, 3, 0),    # 0 "Kim, the CEO"
+          Mention("1", 2, 3, 3),    # 1 "the CEO": 0 starts before and overlaps; nothing of
+          #                             entity 1 ends before word 2: counted
+          Mention("2", 5, 8, 8),    # 2
+          Mention("2", 5, 6, 6),    # 3 starts where 2 starts: 2 does not start before: no
+          Mention("1", 5, 5, 5),    # 4 0 and 1 end before it: scored, not counted
+          Mention("3", 7, 9, 9),    # 5
+          Mention("3", 8, 8, 8),    # 6 inside 5, nothing of entity 3 earlier: counted
+          Mention("3", 9, 9, 9),    # 7 inside 5 (at its end), but 6 ends before it: scored
+          Mention("4", 10, 11, 11),
+          Mention("5", 11, 11, 11),  # 9 overlapped by another entity only: no
+          Mention("6", 12, 14, 13),
+          Mention("6", 13, 15, 15)]  # 11 crosses 10 (starts inside, ends after): counted
+    assert overlapped_only(ms) == [1, 6, 11]
+    assert [a.mention for a in find_anaphors(ms)] == [4, 7]
 
 
 def test_types_by_xpos():

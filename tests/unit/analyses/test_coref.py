@@ -10,6 +10,7 @@ from generator.analyses.base import AnalysisContext
 from generator.analyses.coref import BOOTSTRAP_SAMPLES, CorefHeads, bootstrap_interval, word_rows
 from generator.config import BuildConfig
 from generator.corpus.coref_stream import CorefData
+from generator.corpus.mentions import Mention
 from generator.model import roles as R
 from generator.model.batch import AttentionBatch
 from generator.wordlevel import to_word_level
@@ -176,6 +177,22 @@ def test_intervals_are_seeded_and_spread_over_documents():
     assert results[0]["accuracy"] == 0.25
     low, high = results[0]["ci"]
     assert low < 0.25 < high and low >= 0.0 and high <= 1 / 3 + 1e-6
+
+
+def test_mentions_left_out_only_because_of_overlap_are_counted():
+    # On STORY's words: [John saw Mary .]1 with [Mary]1 inside (counted), [He greeted her]2
+    # with [greeted]2 inside (counted) and [her]2 (scored: "greeted" ends before it), and
+    # [John]1 (scored). Two such windows: 4 counted, 4 scored.
+    from dataclasses import replace
+    ms = (Mention("1", 0, 3, 0), Mention("1", 2, 2, 2), Mention("2", 4, 6, 4),
+          Mention("2", 5, 5, 5), Mention("2", 6, 6, 6), Mention("1", 8, 8, 8))
+    ctx = context()
+    ctx.data.windows[:] = [replace(w, mentions=ms) for w in ctx.data.windows]
+    acc = CorefHeads(ctx)
+    acc.update(batch([0, 1]))
+    out = acc.result()
+    assert out["mentions_overlapped_only"] == 4
+    assert out["mentions"] == 4 and out["mentions_in_windows"] == 12
 
 
 def test_no_scored_mention_gives_null_best():

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -144,6 +146,20 @@ def test_mst_uuas_in_results():
     assert res["mst"]["edges"] == 4 and res["mst"]["sentences"] == 2
     assert res["mst"]["uuas"]["dep2head"][0][0] == 0.75
     assert res["mst"]["uuas"]["head2dep"][0][0] == 0.75
+
+
+def test_mst_rule_names_the_trees_it_was_scored_against():
+    res = result_of([both_batch()], [DOG, SAW], min_relation_count=1)
+    assert res["trees"] == "gold" and "rooted at the gold tree's root" in res["method"]["mst"]
+    ctx = context([DOG, SAW], min_relation_count=1)
+    ctx.data = replace(ctx.data, trees="parser (spaCy en_core_web_sm)")
+    acc = DependencySyntax(ctx)
+    acc.update(both_batch())
+    parsed = acc.result()
+    assert parsed["trees"] == "parser (spaCy en_core_web_sm)"
+    rule = parsed["method"]["mst"]
+    assert "gold" not in rule and "rooted at the parser tree's root" in rule
+    assert "UUAS = parser edges found ignoring direction / all parser edges" in rule
 
 
 def test_bootstrap_is_seeded_and_brackets_the_estimate():

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
+
 from generator.render import coref_view
+from generator.render.pages import render_pages
 from generator.render.view import SiteData
 
 
@@ -54,3 +58,31 @@ def test_fixture_passage_escapes_hostile_words(fixture_data: SiteData) -> None:
     html = coref_view.passage_html(fixture_data.get("coref")["example"])
     assert "</script>" not in html and "<b>" not in html
     assert "&#42;She&#42;" in html
+
+
+def test_page_states_earlier_and_nearest_and_the_overlap_count(fixture_data: SiteData,
+                                                               tmp_path: Path) -> None:
+    render_pages(fixture_data, tmp_path)
+    page = (tmp_path / "analyses" / "coref.md").read_text(encoding="utf-8")
+    assert "- **Earlier**: a mention is earlier than another when it ends before the other " \
+           "starts;" in page
+    # the fixture's mentions_overlapped_only is 1
+    assert "So 1 mention is not scored only because of overlap" in page
+    assert "1 unscored because of overlap" in page
+    assert "- **Nearest**: the earlier mention with the latest head word" in page
+    assert "gold coreference annotation" in page
+    # results written before the count existed: the rules are still stated, no count invented
+    doc = copy.deepcopy(fixture_data.get("coref"))
+    del doc["mentions_overlapped_only"], doc["rules"]["earlier"]
+    old = tmp_path / "old"
+    render_pages(SiteData({**fixture_data.documents, "coref": doc}, 2, 3), old)
+    page = (old / "analyses" / "coref.md").read_text(encoding="utf-8")
+    assert "- **Earlier**: a mention is earlier than another when it ends before the other " \
+           "starts;" in page
+    assert "overlap:" not in page and "because of overlap" not in page
+
+
+def test_definitions_fall_back_for_older_results() -> None:
+    got = coref_view.definitions({"rules": {"nearest": "x"}, "mentions_overlapped_only": 3})
+    assert got == {"earlier": coref_view.EARLIER, "nearest": "x", "overlapped_only": 3}
+    assert coref_view.definitions({})["overlapped_only"] is None

@@ -47,14 +47,14 @@ def test_mst_heatmap_takes_the_better_direction(fixture_data: SiteData) -> None:
     assert len(cells) == 6
 
 
-def test_figure5_lines_words_and_gold_arcs(fixture_data: SiteData) -> None:
+def test_figure5_lines_words_and_relation_arcs(fixture_data: SiteData) -> None:
     example = S.head_examples(fixture_data.get("syntax"))[(0, 1)][0]
-    spec = SC.figure5(example, S.gold_arcs(example), "Example 1")
+    spec = SC.figure5(example, S.relation_arcs(example), "Example 1", S.GOLD_TERMS)
     lines = spec["datasets"]["lines"]
     # weights >= 0.02 per row: 2 + 3 + 2 + 3 + 2 + 3 (row 5's 0.01 is dropped)
     assert len(lines) == 15
     assert {"i": 4, "j": 5, "w": 0.8} in lines and {"i": 5, "j": 5, "w": 0.01} not in lines
-    assert spec["datasets"]["gold"] == [{"i": 0, "j": 1, "ok": True, "state": "found"},
+    assert spec["datasets"]["arcs"] == [{"i": 0, "j": 1, "ok": True, "state": "found"},
                                         {"i": 4, "j": 5, "ok": True, "state": "found"}]
     words = spec["datasets"]["words"]
     assert [w["w"] for w in words][-1] == "</script><b>x</b>"

@@ -29,9 +29,10 @@ def test_parser_trees_are_named_as_such(fixture_data: SiteData, tmp_path: Path) 
     render_pages(SiteData({**fixture_data.documents, "syntax": doc}, 2, 3), tmp_path)
     page = (tmp_path / "analyses" / "syntax.md").read_text(encoding="utf-8")
     assert '!!! info "Trees: parser output"' in page
-    assert "**Parser trees**, not gold: parser &#40;spaCy en&#95;core&#95;web&#95;sm&#41;" in page
+    assert ("**Parser trees**, not annotated by hand: parser &#40;spaCy "
+            "en&#95;core&#95;web&#95;sm&#41;") in page
     head = (tmp_path / "heads" / "L0-H1.md").read_text(encoding="utf-8")
-    assert "parser trees, not gold" in head
+    assert "parser trees, not annotated by hand" in head
 
 
 def test_head_sections(fixture_data: SiteData, tmp_path: Path) -> None:

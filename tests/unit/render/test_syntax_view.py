@@ -60,17 +60,17 @@ def test_mst_rank(doc: dict) -> None:
     assert S.mst_rank({"relations": {}}, 0, 0) is None
 
 
-def test_examples_by_head_and_their_gold_arcs(doc: dict) -> None:
+def test_examples_by_head_and_their_relation_arcs(doc: dict) -> None:
     by_head = S.head_examples(doc)
     assert sorted(by_head) == [(0, 1), (0, 2)]
     det = by_head[(0, 1)][0]
     # det dependents: The (0) -> *cat* (1), the (4) -> x (5); dep2head draws from the dependent
-    assert S.gold_arcs(det) == [{"i": 0, "j": 1, "ok": True}, {"i": 4, "j": 5, "ok": True}]
+    assert S.relation_arcs(det) == [{"i": 0, "j": 1, "ok": True}, {"i": 4, "j": 5, "ok": True}]
     nsubj = by_head[(0, 2)][0]
     # nsubj: *cat* (1) -> sat (2); head2dep draws from the head, sat, to the dependent
-    assert S.gold_arcs(nsubj) == [{"i": 2, "j": 1, "ok": True}]
+    assert S.relation_arcs(nsubj) == [{"i": 2, "j": 1, "ok": True}]
     missed = {**det, "correct": [4]}
-    assert [a["ok"] for a in S.gold_arcs(missed)] == [False, True]
+    assert [a["ok"] for a in S.relation_arcs(missed)] == [False, True]
 
 
 def test_widest_margin(doc: dict) -> None:
@@ -85,7 +85,7 @@ def test_syntax_findings(fixture_data: SiteData) -> None:
                             "dependents 67% of the time (head2dep), against 33% for the best "
                             "fixed offset (-1)")
     assert "(gold trees)" in first
-    assert "the best head, [L0-H1](heads/L0-H1.md), finds 50% of head words" in second
+    assert "the best head, [L0-H1](heads/L0-H1.md), finds 50% of the gold heads" in second
     assert "(best fixed offset: 40%)" in second
     assert "recover 62% of gold edges" in second  # 0.625, rounded half to even
     assert syntax_findings(SiteData({"general": {}}, 2, 3), "index.md") == []
