@@ -20,7 +20,7 @@ from typing import Any
 from safetensors.torch import load_file, save_file
 
 from generator.model.batch import AttentionBatch
-from generator.swap import alive
+from generator.swap import remove_dead
 
 CACHE_FORMAT = 1
 KEEP_ENTRIES = 4
@@ -58,17 +58,8 @@ class AttentionCache:
 
     def writer(self) -> CacheWriter:
         self.root.mkdir(parents=True, exist_ok=True)
-        _remove_stale_partials(self.root)
+        remove_dead(self.root, "*.partial-*")  # left by killed builds
         return CacheWriter(self)
-
-
-def _remove_stale_partials(root: Path) -> None:
-    for p in root.glob("*.partial-*"):
-        pid = p.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and alive(int(pid)) and int(pid) != os.getpid():
-            continue
-        shutil.rmtree(p, ignore_errors=True)
-
 
 
 class CacheWriter:
