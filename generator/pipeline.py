@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from generator import swap
 from generator.analyses.base import AnalysisContext
 from generator.analyses.registry import MODEL_STEPS, POSTPROCESSORS, STREAMS, analyses_for
 from generator.config import BuildConfig, config_as_dict
@@ -22,7 +23,6 @@ from generator.model.loading import LoadedModel, load_model
 from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
 from generator.streams import BatchSource, StreamInput
-from generator.swap import recover, staging_path, swap_in
 from generator.timings import Timings
 
 HOST = torch.device("cpu")
@@ -198,21 +198,22 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
 
 def write_results(documents: dict[str, dict[str, Any]], results_dir: Path, *,
                   commit: bool = True) -> dict[str, Path]:
-    """Write every document into a staging folder and swap it in whole: a build killed at any
-    point leaves the previous results untouched (never a mix of old and new files).
+    """Write every document into a staging folder and swap it in whole (``generator.swap``): a
+    build killed at any point leaves the previous results untouched (never a mix of old and new
+    files).
 
-    ``commit=False`` leaves the documents staged (the paths returned are in the staging folder),
-    for ``commit_results`` once the site built from them is ready too."""
-    recover(results_dir)
-    staging = staging_path(results_dir)
-    staging.mkdir(parents=True)
-    for name, doc in documents.items():
-        write_json(staging / f"{name}.json", doc)
-    staged = {name: staging / f"{name}.json" for name in documents}
-    return commit_results(staged, results_dir) if commit else staged
-
-
-def commit_results(staged: dict[str, Path], results_dir: Path) -> dict[str, Path]:
-    """Swap staged results (from ``write_results(..., commit=False)``) into ``results_dir``."""
-    swap_in(next(iter(staged.values())).parent, results_dir)
-    return {name: results_dir / path.name for name, path in staged.items()}
+    ``commit=False`` leaves the documents staged (the paths returned are in the staging folder
+    ``OUT/.results.new-PID``), for ``render_site(results=)`` to swap in with the site built
+    from them."""
+    swap.recover(results_dir.parent)
+    staging = swap.stage(results_dir.parent, "results.new")
+    try:
+        for name, doc in documents.items():
+            write_json(staging / f"{name}.json", doc)
+    except BaseException:
+        swap.discard(staging)
+        raise
+    if not commit:
+        return {name: staging / f"{name}.json" for name in documents}
+    swap.commit([(staging, results_dir)])
+    return {name: results_dir / f"{name}.json" for name in documents}

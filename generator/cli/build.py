@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -104,11 +103,12 @@ def build(
     cfg = load_config(config, {k: v for k, v in flags.items() if v is not None})
     keep_freed_memory()  # this process's allocator: batches reuse pages (generator/allocator.py)
     timings = Timings()
-    # With the site, the new results stay staged until the site built from them is ready, so a
-    # build killed while rendering leaves both the previous results and the previous site.
+    # With the site, the new results stay staged until the site built from them is ready and
+    # are swapped in with it, so a build killed at any point leaves both the previous results and
+    # the previous site, or both new ones (generator/swap.py).
     written = build_results(cfg, timings, commit=not cfg.site)
     if cfg.site:
-        from generator.pipeline import commit_results
+        from generator import swap
         from generator.render.site import render_site
 
         staged = next(iter(written.values())).parent
@@ -116,9 +116,9 @@ def build(
             built = render_site(cfg.out, site_url=cfg.site_url, offline=cfg.offline_site,
                                 timings=timings, results=staged)
         except BaseException:
-            shutil.rmtree(staged, ignore_errors=True)
+            swap.discard(staged)
             raise
-        written = commit_results(written, cfg.results_dir)
+        written = {name: cfg.results_dir / path.name for name, path in written.items()}
     report_timings(timings)
     write_timings(cfg.out / "timings.json", timings)
     for path in written.values():

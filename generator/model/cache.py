@@ -21,7 +21,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from generator.model.batch import AttentionBatch
-from generator.swap import alive
+from generator.swap import remove_dead
 
 CACHE_FORMAT = 2
 """Part of every key: bump it when what an entry holds, or how it is made, changes (2: the model
@@ -75,17 +75,8 @@ class AttentionCache:
 
     def writer(self) -> CacheWriter:
         self.root.mkdir(parents=True, exist_ok=True)
-        _remove_stale_partials(self.root)
+        remove_dead(self.root, "*.partial-*")  # left by killed builds
         return CacheWriter(self)
-
-
-def _remove_stale_partials(root: Path) -> None:
-    for p in root.glob("*.partial-*"):
-        pid = p.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and alive(int(pid)) and int(pid) != os.getpid():
-            continue
-        shutil.rmtree(p, ignore_errors=True)
-
 
 
 class CacheWriter:

@@ -1,22 +1,21 @@
 """Build the whole site from OUT/results: pages, assets, MkDocs (HTTP and file:// variants).
 
-Everything is built in a temporary folder inside OUT and swapped in only when every step worked,
-so a failed build leaves the previous OUT/site_src, OUT/site and OUT/site-offline untouched.
+Everything is built in a staging folder inside OUT (``OUT/.site-build-PID``) and swapped in
+(``generator.swap``, together with a build's staged results) only when every step worked, so a
+failed or killed build leaves the previous OUT/site_src, OUT/site and OUT/site-offline untouched.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import swap
 from generator.render.assets import write_assets
 from generator.render.mkdocs_build import MkDocsProcess, run_mkdocs, site_config, write_config
 from generator.render.pages import render_pages
 from generator.render.view import load_site_data
-from generator.swap import alive
 from generator.timings import Timings
 
 SITE_SRC, SITE, SITE_OFFLINE = "site_src", "site", "site-offline"
@@ -32,26 +31,15 @@ class SiteBuild:
     """Every page's charts by name (for exporting them as files)."""
 
 
-def _swap(new: Path, final: Path, trash: Path) -> None:
-    if final.exists():
-        os.replace(final, trash / f"old-{final.name}")
-    os.replace(new, final)
-
-
 def render_site(out: Path, *, site_url: str | None = None, offline: bool = True,
                 timings: Timings | None = None, results: Path | None = None) -> SiteBuild:
-    """Render OUT/results (or ``results``: a build's staged results, swapped in after the site)
-    into OUT/site_src and build OUT/site (and OUT/site-offline)."""
+    """Render OUT/results (or ``results``: a build's staged results, swapped in together with
+    the site) into OUT/site_src and build OUT/site (and OUT/site-offline)."""
     timings = timings or Timings()
     out = out.resolve()  # MkDocs reads paths relative to its config file's folder
+    swap.recover(out)  # a killed build's swap finished, its staging folders removed
     data = load_site_data(results if results is not None else out / "results")
-    for stale in out.glob(".site-build-*"):  # left by a killed build (its process is gone)
-        pid = stale.name.rsplit("-", 1)[-1]
-        if not (pid.isdigit() and int(pid) != os.getpid() and alive(int(pid))):
-            shutil.rmtree(stale, ignore_errors=True)
-    work = out / f".site-build-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    work = swap.stage(out, "site-build")
     child: MkDocsProcess | None = None
     try:
         docs = work / SITE_SRC
@@ -80,14 +68,17 @@ def render_site(out: Path, *, site_url: str | None = None, offline: bool = True,
             # Never "mkdocs.yml": with the default --out "." that is the project's own config.
             yml = f"mkdocs-{folder}.yml"
             write_config(config, out / yml)
-        for _, folder in [("", SITE_SRC), *variants]:
-            _swap(work / folder, out / folder, work)
+        swaps: list[tuple[Path | None, Path]] = [
+            (work / folder, out / folder) for folder in (SITE_SRC, *(f for _, f in variants))]
         if not offline and (out / SITE_OFFLINE).exists():
-            _swap(out / SITE_OFFLINE, work / "stale-offline", work)
+            swaps.append((None, out / SITE_OFFLINE))  # stale: not built this time
+        if results is not None:
+            swaps.append((results, out / "results"))
+        swap.commit(swaps)
     finally:
         if child is not None:
             child.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        swap.discard(work)
     return SiteBuild(docs=out / SITE_SRC, site=out / SITE,
                      offline=out / SITE_OFFLINE if offline else None,
                      pages=len(writer.charts_written), charts=writer.charts_written)
