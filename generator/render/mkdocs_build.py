@@ -20,16 +20,16 @@ from typing import Any, Literal
 
 import yaml
 
-import generator
 from generator.errors import HeadAtlasError
 from generator.render.assets import ASSETS, SHIM
+from generator.resources import resource_path
 
 Variant = Literal["http", "offline"]
 
 
 def static_config_path() -> Path:
-    """mkdocs.yml at the repository root."""
-    return Path(generator.__file__).resolve().parent.parent / "mkdocs.yml"
+    """mkdocs.yml: the wheel's packaged copy, else the repository root's (editable install)."""
+    return resource_path("mkdocs.yml")
 
 
 def site_config(nav: list[Any], docs: Path, site: Path, variant: Variant, *,

@@ -14,7 +14,6 @@ from typing import Any
 
 import jinja2
 
-import generator
 from generator.errors import HeadAtlasError
 from generator.progress import track
 from generator.render import escape, names, view
@@ -30,20 +29,20 @@ from generator.render.registry import (
     TEMPLATE_HELPERS,
 )
 from generator.render.view import METRIC_NAMES, SiteData
+from generator.resources import resource_path
 
 NavItem = dict[str, Any] | str
 
 
 def templates_dir() -> Path:
-    """templates/ at the repository root (an editable or source install is assumed)."""
-    return Path(generator.__file__).resolve().parent.parent / "templates"
+    """templates/: the wheel's packaged copy, else the repository root's (editable install)."""
+    return resource_path("templates")
 
 
 def make_environment(folder: Path | None = None) -> jinja2.Environment:
     folder = folder or templates_dir()
     if not folder.is_dir():
-        raise HeadAtlasError("templates folder not found (install headatlas from its source "
-                             "tree)", path=folder)
+        raise HeadAtlasError("templates folder not found", path=folder)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(folder)),
         autoescape=False,  # Markdown: corpus text goes through the "t" filter instead
