@@ -36,6 +36,10 @@ class BuildConfig:
     """CoNLL-U file with CorefUD Entity= annotation, or CoNLL-2012 *_conll file."""
     max_segments: int = 1000
     max_len: int = 128
+    keep_short_segments: bool = False
+    """Also keep a document's last chunk when it holds fewer than max_len - specials wordpieces
+    (the paper took only full-length segments, so they are dropped by default and counted as
+    ``dropped_short`` in general.json). --segments input is taken as given either way."""
     seed: int = 0
     batch_size: int = 16
     out: Path = Path(".")

@@ -37,6 +37,10 @@ def build(
     device: Annotated[str | None, typer.Option(help="cpu or cuda [cpu].")] = None,
     precision: Annotated[str | None, typer.Option(help="float32, float16 or bfloat16 "
                                                        "[float32].")] = None,
+    keep_short_segments: Annotated[bool | None, typer.Option(
+        "--keep-short-segments/--no-keep-short-segments",
+        help="Keep a document's last chunk under max_len - specials wordpieces (the paper "
+             "drops it) [off].")] = None,
     token_types: Annotated[str | None, typer.Option(help="model (B = 1) or zeros (the "
                                                          "paper's way) [model].")] = None,
     word_rows: Annotated[str | None, typer.Option(help="mean or first: a split word's from-row "
@@ -86,7 +90,8 @@ def build(
     flags: dict[str, Any] = {
         "model": model, "text": text, "segments": segments,
         "treebank": treebank or None, "coref": coref, "max_segments": max_segments,
-        "max_len": max_len, "seed": seed, "batch_size": batch_size, "out": out,
+        "max_len": max_len, "keep_short_segments": keep_short_segments, "seed": seed,
+        "batch_size": batch_size, "out": out,
         "device": device, "precision": precision, "token_types": token_types,
         "word_rows": word_rows, "min_relation_count": min_relation_count,
         "distance_rows": distance_rows,
