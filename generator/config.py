@@ -82,6 +82,12 @@ class BuildConfig:
         "segments analysed (a seeded sample of all segments the corpus gives)", minimum=1)
     max_len: int = setting(
         128, "Wordpieces per segment", "wordpieces per segment (specials included)", minimum=8)
+    keep_short_segments: bool = setting(
+        False, "Also keep a document's last chunk when it holds fewer than max_len - specials "
+        "wordpieces (the paper took only full-length segments)",
+        "also keep a document's short last chunk (under `max_len` - specials wordpieces); the "
+        "paper took only full-length segments, so they are dropped and counted as "
+        "`dropped_short` in general.json. `--segments` input is taken as given either way")
     seed: int = setting(
         0, "Seed for segments and sampling", "seed for segment cutting, sampling and everything "
         "random")

@@ -23,7 +23,8 @@ def prepare_general(config: BuildConfig, lm: LoadedModel,
         inputs = {str(config.segments): file_digest(config.segments)}
     else:
         docs, desc, inputs = corpus_documents(config)
-        segs, report = build_segments(docs, lm.tokenizer, lm.template, seed=config.seed, **common)
+        segs, report = build_segments(docs, lm.tokenizer, lm.template, seed=config.seed,
+                                      keep_short=config.keep_short_segments, **common)
     corpus = {"segments": len(segs), "tokens": sum(len(s) for s in segs), "description": desc,
               **report.as_dict()}
     return StreamInput(segments=segs, data=segs, header={"corpus": corpus}, inputs=inputs,

@@ -2,8 +2,9 @@
 
 A document's sentences are gathered until they hold at least ``max_len - specials`` wordpieces,
 cut at a random sentence boundary into A and B, truncated to fit, and wrapped as
-``[CLS] A [SEP] B [SEP]`` (with the tokenizer's own specials). Seeded: the same corpus and seed
-give the same segments.
+``[CLS] A [SEP] B [SEP]`` (with the tokenizer's own specials). A document's last chunk that never
+reaches that length is dropped, as the paper took only segments of at least max_len - 3 pieces
+(``keep_short_segments`` keeps it). Seeded: the same corpus and seed give the same segments.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class SegmentReport:
     candidates: int = 0
     selected: int = 0
     dropped_single_sentence: int = 0
+    dropped_short: int = 0
     skipped_too_long: int = 0
     truncated: int = 0
     unknown_tokens: int = 0
@@ -66,7 +68,16 @@ def build_segments(
     max_segments: int,
     seed: int,
     zero_types: bool = False,
+    keep_short: bool = False,
 ) -> tuple[list[Segment], SegmentReport]:
+    """Segments of SPEC section 1 from ``documents``, and a report of what was dropped.
+
+    A chunk ends when it holds at least ``limit = max_len - pair_overhead`` pieces or at its
+    document's last sentence. A chunk of one sentence is dropped (``dropped_single_sentence``: no
+    A/B cut); otherwise, a chunk shorter than ``limit`` (only a document's last can be) is dropped
+    (``dropped_short``) unless ``keep_short``. So ``dropped_short`` is exactly the number of
+    candidates ``keep_short`` would add. A dropped chunk draws nothing from the seeded rng.
+    """
     report = SegmentReport(documents=len(documents))
     rng = random.Random(seed)
     limit = max_len - template.pair_overhead
@@ -89,6 +100,8 @@ def build_segments(
                 continue
             if len(chunk) < 2:
                 report.dropped_single_sentence += 1
+            elif length < limit and not keep_short:
+                report.dropped_short += 1
             else:
                 cut = rng.randint(1, len(chunk) - 1)
                 a = [t for s in chunk[:cut] for t in s]
@@ -102,10 +115,20 @@ def build_segments(
         candidates = [candidates[i] for i in keep]
     report.selected = len(candidates)
     if not candidates:
-        raise HeadAtlasError(
-            "the corpus gives no segment (each needs a document of at least two sentences)"
-        )
+        raise HeadAtlasError(_no_segment_reason(report, limit))
     return candidates, report
+
+
+def _no_segment_reason(report: SegmentReport, limit: int) -> str:
+    """Why ``build_segments`` found nothing, and what would help."""
+    why = [f"{report.documents} document(s), {report.sentences} sentence(s)"]
+    if report.dropped_single_sentence:
+        why.append(f"{report.dropped_single_sentence} chunk(s) of a single sentence dropped "
+                   "(a segment needs two)")
+    if report.dropped_short:
+        why.append(f"{report.dropped_short} chunk(s) under {limit} wordpieces at a document's "
+                   "end dropped (--keep-short-segments keeps them)")
+    return "the corpus gives no segment: " + "; ".join(why)
 
 
 def _plain_segment(ids: list[int], types: list[int], source: str) -> Segment:

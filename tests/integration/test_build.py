@@ -126,3 +126,32 @@ def test_streams_over_the_cache_limit_are_not_cached(tiny_bert, corpus, tmp_path
     cache = out / ".headatlas-cache" / "attention"
     assert not cache.exists() or list(cache.iterdir()) == []
     assert (out / "results" / "general.json").is_file()
+
+
+def test_short_segments_are_dropped_unless_kept(tiny_bert, tmp_path):
+    # Every sentence is 6 wordpieces (5 vocabulary words and "."); --max-len 24 leaves 21.
+    # Document 0: sentences 0-3 (24 >= 21) give a segment, 4-5 (12) end short. Document 1: 3
+    # sentences (18) end short. Document 2: 4 sentences (24) fill one segment at its end.
+    sentence = "The cat saw the dog."
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n\n".join(" ".join([sentence] * n) for n in (6, 3, 4)) + "\n")
+
+    def corpus_header(*extra):
+        out = tmp_path / f"out{len(extra)}"
+        assert build(tiny_bert, corpus, out, "--no-cache", "--gradient-segments", "0",
+                     "--distance-rows", "50", *extra) == 0
+        manifest = json.loads((out / "results" / "manifest.json").read_text())
+        general = json.loads((out / "results" / "general.json").read_text())
+        return manifest["settings"]["keep_short_segments"], general["corpus"]
+
+    keep, corpus_doc = corpus_header()
+    assert keep is False
+    assert (corpus_doc["documents"], corpus_doc["sentences"]) == (3, 13)
+    assert (corpus_doc["candidates"], corpus_doc["segments"]) == (2, 2)
+    assert (corpus_doc["dropped_short"], corpus_doc["dropped_single_sentence"]) == (2, 0)
+    assert corpus_doc["tokens"] == 2 * 24  # two full segments: 21 pieces + 3 specials
+    keep, corpus_doc = corpus_header("--keep-short-segments")
+    assert keep is True
+    assert (corpus_doc["candidates"], corpus_doc["segments"], corpus_doc["dropped_short"]) == (
+        4, 4, 0)
+    assert corpus_doc["tokens"] == 2 * 24 + (12 + 3) + (18 + 3)

@@ -41,6 +41,14 @@ def test_toml_then_flags(tmp_path):
     assert c.treebank == (a, b)
 
 
+def test_keep_short_segments_key(tmp_path):
+    assert BuildConfig().keep_short_segments is False
+    f = tmp_path / "c.toml"
+    f.write_text("keep-short-segments = true\n")
+    assert load_config(f, {}).keep_short_segments is True
+    assert load_config(f, {"keep_short_segments": False}).keep_short_segments is False
+
+
 def test_missing_input_fails_before_the_model_loads(tmp_path):
     with pytest.raises(HeadAtlasError, match=r"nope.conllu: file not found"):
         load_config(None, {"treebank": [str(tmp_path / "nope.conllu")]})
