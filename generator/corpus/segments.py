@@ -17,6 +17,7 @@ from typing import Any
 
 from generator.corpus.segment import Segment
 from generator.corpus.text import Document
+from generator.corpus.words import document_pieces
 from generator.errors import HeadAtlasError
 from generator.model.template import SpecialTemplate
 from generator.textfile import read_utf8
@@ -85,12 +86,10 @@ def build_segments(
         raise HeadAtlasError(f"max_len {max_len} leaves no room for text", path="--max-len")
     flat = [s for doc in documents for s in doc]
     report.sentences = len(flat)
-    encoded = tokenizer(flat, add_special_tokens=False)["input_ids"] if flat else []
+    encoded = document_pieces(documents, tokenizer)
     candidates: list[Segment] = []
-    pos = 0
-    for d, doc in enumerate(documents):
-        sents = [list(ids) for ids in encoded[pos : pos + len(doc)] if ids]
-        pos += len(doc)
+    for d, doc_pieces in enumerate(encoded):
+        sents = [ids for ids in doc_pieces if ids]
         chunk: list[list[int]] = []
         length = 0
         for i, sent in enumerate(sents):

@@ -20,6 +20,7 @@ The result is ``[CLS] words [SEP]`` with the tokenizer's own specials.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,6 +76,42 @@ def word_pieces(words: Sequence[str], tokenizer: Any) -> list[list[int]]:
         if pieces is not None:
             return pieces
     return _pieces_word_by_word(words, tokenizer)
+
+
+def document_pieces(documents: Sequence[Sequence[str]], tokenizer: Any
+                    ) -> list[list[list[int]]]:
+    """Each document's sentences as piece ids, as the tokenizer encodes the document's running
+    text (its sentences joined by one space): a byte-level BPE gives a sentence after the first
+    its "Ġ" as in real text, which encoding each sentence alone would lose.
+
+    One batched call with offsets for all documents (fast tokenizers); a piece goes to the
+    sentence its first character belongs to (a joining space goes with the sentence after it).
+    A document where a piece covers characters of two sentences, or a tokenizer without offsets,
+    takes ``word_pieces``' word-by-word fallback (each sentence alone, with a leading space
+    after the first).
+    """
+    texts = [" ".join(doc) for doc in documents]
+    if not getattr(tokenizer, "is_fast", False):
+        return [_pieces_word_by_word(doc, tokenizer) if doc else [] for doc in documents]
+    enc = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    out: list[list[list[int]]] = []
+    for doc, ids, offsets in zip(documents, enc["input_ids"], enc["offset_mapping"], strict=True):
+        starts, position = [], 0
+        for sentence in doc:
+            starts.append(position)
+            position += len(sentence) + 1
+        # sentence k owns the characters from the space before it (k > 0) to its end
+        bounds = [0] + [start - 1 for start in starts[1:]]
+        pieces: list[list[int]] = [[] for _ in doc]
+        crossed = False
+        for token_id, (start, end) in zip(ids, offsets, strict=True):
+            k = bisect.bisect_right(bounds, start) - 1
+            if k + 1 < len(starts) and end > starts[k + 1]:
+                crossed = True
+                break
+            pieces[max(k, 0)].append(token_id)
+        out.append(_pieces_word_by_word(doc, tokenizer) if crossed else pieces)
+    return out
 
 
 def encode_words(

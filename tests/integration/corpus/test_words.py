@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.corpus.words import encode_words, word_pieces
+from generator.corpus.words import document_pieces, encode_words, word_pieces
 from generator.model.loading import load_model
 from generator.model.template import SpecialTemplate
 from tests.helpers import TOKENIZER_FAMILIES, trained_tokenizer
@@ -151,3 +151,56 @@ def test_too_long_is_none(tiny_bert):
     lm = load_model(str(tiny_bert))
     assert encode_words(["the"] * 20, lm.tokenizer, lm.template, max_len=21) is None
     assert encode_words(["the"] * 19, lm.tokenizer, lm.template, max_len=21) is not None
+
+
+DOCUMENTS = [
+    [" ".join(s) for s in SENTENCES],
+    ["One sentence only."],
+    ["Short.", "Another one here.", "And a third, with 3 numbers: 1, 2."],
+]
+
+
+@pytest.mark.parametrize("family", TOKENIZER_FAMILIES)
+def test_document_sentences_are_pieces_of_the_running_text(tokenizers, family):
+    """A document's sentences get the pieces of the document's running text (sentences joined
+    by one space), sentence by sentence: checked by the prefix route of ``_expected``."""
+    tok = tokenizers[family]
+    for doc, pieces in zip(DOCUMENTS, document_pieces(DOCUMENTS, tok), strict=True):
+        ids, owners = _expected(doc, tok)
+        assert [t for p in pieces for t in p] == ids
+        assert [k for k, p in enumerate(pieces) for _ in p] == owners
+
+
+@pytest.mark.parametrize("family", ["roberta", "gpt2"])
+def test_byte_level_sentences_after_the_first_keep_their_space(tokenizers, family):
+    """Encoding each sentence alone (the old way) loses the "Ġ" of a later sentence's first
+    word; the running text keeps it."""
+    tok = tokenizers[family]
+    first, second = document_pieces([["The cat sat.", "The mat sat."]], tok)[0]
+    assert tok.convert_ids_to_tokens(first)[0] == "The"
+    assert tok.convert_ids_to_tokens(second)[0] == "ĠThe"
+    alone = tok("The mat sat.", add_special_tokens=False)["input_ids"]
+    assert second != alone
+
+
+def test_wordpiece_sentences_unchanged(tokenizers):
+    """For WordPiece the running text gives each sentence's own encoding (so the default
+    model's segments did not move)."""
+    tok = tokenizers["bert"]
+    for doc, pieces in zip(DOCUMENTS, document_pieces(DOCUMENTS, tok), strict=True):
+        assert pieces == [tok(s, add_special_tokens=False)["input_ids"] for s in doc]
+
+
+def test_segments_are_cut_from_the_running_text(tokenizers):
+    """build_segments takes its sentences' pieces from the running text: with a byte-level BPE
+    the second sentence (segment B here) starts with "ĠThe", not "The"."""
+    from generator.corpus.segments import build_segments
+
+    tok = tokenizers["roberta"]
+    template = SpecialTemplate.from_tokenizer(tok)
+    doc = ["The cat sat.", "The mat sat."]
+    segs, _ = build_segments([doc], tok, template, max_len=64, max_segments=1, seed=0,
+                             keep_short=True)
+    pieces = tok.convert_ids_to_tokens(segs[0].input_ids)
+    assert pieces == ["<s>", "The", "Ġcat", "Ġsat", ".", "</s>", "</s>", "ĠThe", "Ġ", "m", "at",
+                      "Ġsat", ".", "</s>"]
