@@ -3,11 +3,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from transformers import AutoTokenizer
 
 from generator.cli.main import main
 from generator.corpus.conllu import read_conllu
 from tests.helpers import SAMPLE_TEXT
-from tests.syntax_reference import reference_scores
+from tests.syntax_reference import reference_scores, word_pieces
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "syntax_small.conllu"
 MAX_LEN = 20
@@ -62,8 +63,28 @@ def test_schema_keys(built):
     assert len(all_["accuracy"]["dep2head"]) == 2 and len(all_["accuracy"]["dep2head"][0]) == 4
     low, high = all_["best"]["ci"]
     assert low <= all_["best"]["accuracy"] <= high
-    assert all(ex["relation"] in built["relations"] for ex in built["examples"])
-    assert built["examples"], "5-word fixture sentences should give examples"
+
+
+def test_examples_show_the_reference_top_heads(built, reference, tiny_bert):
+    """Examples go to the 3 heads with the most correct predictions (ties: direction, layer,
+    head order) of every reported relation that a pooled (5 to 20 words, not skipped) sentence
+    contains."""
+    _, correct, _, _ = reference
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    pooled = {w.deprel for s in read_conllu(FIXTURE)
+              if 5 <= len(s.words) <= 20
+              and len(word_pieces(tokenizer, [w.form for w in s.words])[0]) <= MAX_LEN
+              for w in s.words if w.head >= 0}
+    expected = []
+    for rel in sorted(r for r in built["relations"] if r != "all" and r in pooled):
+        flat = correct[rel].flatten()
+        top = sorted(range(flat.size), key=lambda f: (-int(flat[f]), f))[:3]
+        layers, heads = correct[rel].shape[1:]
+        expected += [(rel, ("dep2head", "head2dep")[f // (layers * heads)],
+                      (f // heads) % layers, f % heads) for f in top]
+    shown = [(e["relation"], e["direction"], e["layer"], e["head"]) for e in built["examples"]]
+    assert len(expected) >= 3
+    assert shown == expected
 
 
 def test_parser_trees_without_treebank(tiny_bert, tmp_path):

@@ -113,14 +113,63 @@ def test_head_declared_but_missing_falls_back(tmp_path):
     assert "missing" in ex.describe()["note"]
 
 
-@pytest.mark.parametrize("kind", ["roberta", "distilbert", "albert", "electra", "mpnet"])
-def test_other_architectures_give_gradients(tiny_model_dir, kind):
-    """autograd refuses tensors that the loss does not use, so this checks that each
-    architecture returns the attention weights it actually computes with."""
+VALUE_PROJECTIONS = ("attention.self.value", "attention.v_lin", "attention.value",
+                     "attention.attn.v")
+"""Per architecture, the linear map giving the attention's values V ..."""
+OUTPUT_PROJECTIONS = ("attention.output.dense", "attention.out_lin", "attention.dense",
+                      "attention.attn.o")
+"""... and the one whose input is the context C = A V (heads side by side)."""
+
+
+def gradients_through_values(model, input_ids: list[int], directions: torch.Tensor,
+                             heads: int) -> torch.Tensor:
+    """``dL/dA [L, H, n, n]`` of one unpadded segment without reading the attention weights:
+    since C = A V, ``dL/dA[h, i, j] = sum_d dL/dC[i, h, d] * V[j, h, d]``; L = sum_t <r_t, h_t>.
+    Hooks catch V and C in call order (ALBERT runs one shared layer several times)."""
+    values, contexts, hooks = [], [], []
+    for name, module in model.named_modules():
+        if name.endswith(VALUE_PROJECTIONS):
+            hooks.append(module.register_forward_hook(
+                lambda _m, _args, out: values.append(out)))
+        elif name.endswith(OUTPUT_PROJECTIONS):
+            hooks.append(module.register_forward_pre_hook(
+                lambda _m, args: contexts.append(args[0])))
+    try:
+        with torch.enable_grad():
+            hidden = model(input_ids=torch.tensor([input_ids])).last_hidden_state[0]
+            loss = (hidden * directions[: len(input_ids)]).sum()
+            grads = torch.autograd.grad(loss, contexts)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    n = len(input_ids)
+    out = []
+    for v, g in zip(values, grads, strict=True):
+        out.append(torch.einsum("ihd,jhd->hij", g[0].reshape(n, heads, -1),
+                                v[0].detach().reshape(n, heads, -1)))
+    return torch.stack(out)
+
+
+@pytest.mark.parametrize("kind", ["bert", "roberta", "distilbert", "albert", "electra", "mpnet"])
+def test_architectures_give_the_gradient_through_their_values(tiny_model_dir, kind):
+    """The reported dL/dA is the derivative through the weights each architecture actually
+    multiplies with its values: autograd would refuse a tensor the loss does not use, and this
+    computes dL/dA from dL/dC and V (C = A V) without the returned weights, in float64."""
     lm = load_model(str(tiny_model_dir(kind)))
     ex = GradientExtractor.for_model(lm, seed=0)
+    ex.module.double()
+    ex.directions = ex.directions.double()
     segs = [encode_words(w, lm.tokenizer, lm.template, max_len=64) for w in SENTENCES]
-    batch = ex.run_batch(segs, [0, 1])
-    assert batch.gradients.shape == batch.attentions.shape
-    assert torch.isfinite(batch.gradients).all()
-    assert (batch.gradients[:, -1].abs().sum((-1, -2, -3)) > 0).all()
+    batch = ex.run_batch(segs, [0, 1])  # segment 0 is padded in this batch
+    assert batch.gradients.shape[1:3] == (lm.num_layers, lm.num_heads) == (2, 4)
+    for b, seg in enumerate(segs):
+        assert set(seg.token_type_ids) == {0}  # so the plain forward below sees the same input
+        n = len(seg)
+        expected = gradients_through_values(ex.module, list(seg.input_ids), ex.directions,
+                                            lm.num_heads).float()
+        assert expected.shape == (2, 4, n, n)
+        assert expected.abs().max() > 1e-3  # a real check, not zeros against zeros
+        assert torch.allclose(batch.gradients[b, :, :, :n, :n], expected, rtol=1e-5,
+                              atol=1e-7)
+        assert batch.gradients[b, :, :, n:].abs().sum() == 0
+        assert batch.gradients[b, :, :, :, n:].abs().sum() == 0

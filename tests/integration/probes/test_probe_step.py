@@ -87,15 +87,26 @@ def test_probes_step(tiny_bert, tmp_path):
 
 def test_sampling_and_too_long_sentences(tiny_bert, tmp_path):
     train = tmp_path / "train.conllu"
-    write_treebank(train, 30, seed=3)
+    gold = write_treebank(train, 30, seed=3)
     lm = load_model(str(tiny_bert))
     config = make_config({"probe_train": str(train), "probe_eval": str(train),
                           "probe_train_sentences": 10, "max_len": 8})
     doc = run_probes(config, lm, Timings()).document
     assert doc["train"]["sentences_sampled"] == 10
     assert doc["train"]["sentences"] + doc["train"]["skipped_too_long"] == 10
-    assert doc["train"]["skipped_too_long"] > 0
+    # eval reads all 30: a sentence is too long when its pieces and [CLS] [SEP] exceed 8
+    forms = [line.split("\t")[1] for line in train.read_text().splitlines() if "\t" in line]
+    lengths = [len(heads) for heads, _ in gold]
+    starts = [sum(lengths[:k]) for k in range(len(lengths))]
+    pieces = [sum(len(lm.tokenizer.tokenize(w)) for w in forms[a : a + n])
+              for a, n in zip(starts, lengths, strict=True)]
+    fits = [p + 2 <= 8 for p in pieces]
+    assert 0 < fits.count(False) < 30  # both kinds occur
     assert doc["eval"]["sentences_sampled"] == 30
+    assert doc["eval"]["skipped_too_long"] == fits.count(False)
+    assert doc["eval"]["sentences"] == fits.count(True)
+    assert doc["eval"]["words"] == sum(n for n, ok in zip(lengths, fits, strict=True) if ok)
+    assert doc["eval"]["scored_words"] == doc["eval"]["words"] - fits.count(True)  # "." each
 
 
 def test_probes_off_without_files(tiny_bert):

@@ -94,9 +94,15 @@ def test_first_piece_rows_change_the_answer():
     assert res["method"]["word_rows"] == "first"
 
 
-def test_token_level_argmax_would_differ():
-    # without summing bark + ##s, dog's row argmax would be "the": merging matters here
+def test_summing_pieces_gives_dog_its_head():
+    # dog's token row: the .3, bark .25, ##s .25: a token-level argmax would pick "the"
     assert int(torch.tensor(DOG_HEAD0[2])[1:5].argmax()) == 0
+    # summing bark + ##s gives barks .5 > .3, so head 0 predicts dog's gold head (barks)
+    maps = word_maps(torch.tensor([DOG_HEAD0, DOG_HEAD1]), DOG_WORD_IDS)
+    assert predict_heads(maps)[0, :, 1].tolist() == [2, 0]  # dep2head of dog; head 1: "the"
+    dog_only = make_batch([[DOG_HEAD0, DOG_HEAD1]], [DOG_WORD_IDS], [0])
+    res = result_of([dog_only], [DOG], min_relation_count=1)
+    assert res["relations"]["nsubj"]["accuracy"]["dep2head"] == [[1.0, 0.0]]
 
 
 def test_relation_threshold_and_rare_list():
@@ -184,10 +190,63 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
     assert base["ci"][0] <= base["accuracy"] <= base["ci"][1]
 
 
-def test_examples_show_the_best_heads():
+def test_short_sentences_give_no_example():
     res = result_of([both_batch()], [DOG, SAW], min_relation_count=1)
     # sentences have 3 words: below the pool's minimum length, so no example
     assert res["examples"] == []
+
+
+# Two 5-word sentences with one tree (det nsubj root det obj); each word is one token.
+TREE = ([1, 2, -1, 4, 2], ["det", "nsubj", "root", "det", "obj"])
+CAT = sentence(["the", "cat", "saw", "a", "dog"], *TREE, "cat")
+SON = sentence(["my", "son", "read", "a", "book"], *TREE, "son")
+FIVE_WORD_IDS = [-1, 0, 1, 2, 3, 4, -1]
+
+
+def pointing(targets):
+    """Token map: word i gives .1 to [CLS] and .9 to word targets[i]."""
+    m = [[0.0] * 7 for _ in range(7)]
+    m[0][0] = m[6][6] = 1.0
+    for i, t in enumerate(targets):
+        m[i + 1][0], m[i + 1][t + 1] = 0.1, 0.9
+    return m
+
+
+GOLD = pointing([1, 2, 1, 4, 2])  # every word to its gold head (the root to "cat")
+PREVIOUS = pointing([1, 0, 1, 2, 3])  # previous word ("the" to the next one)
+
+
+def test_examples_show_the_best_heads():
+    # Word-level predictions (head2dep: argmax of the column, first index on ties):
+    #   GOLD     dep2head [1 2 1 4 2]: det 0,3  nsubj 1  obj 4 | head2dep [1 0 1 0 3]: det 0
+    #   PREVIOUS dep2head [1 0 1 2 3]: det 0              | head2dep [1 0 3 4 0]: det 0,3
+    # cat: head 0 GOLD, head 1 PREVIOUS; son: the other way round. With dog and saw (counts in
+    # test_accuracies_by_hand_mean_rows), correct per (direction, head) (d2h h0, d2h h1, h2d h0,
+    # h2d h1): det 4 3 4 4, nsubj 2 2 2 2, obj 2 2 0 0; the top 3 heads, ties in that order.
+    batch = make_batch([[DOG_HEAD0, DOG_HEAD1], [SAW_HEAD0, SAW_HEAD1], [GOLD, PREVIOUS],
+                        [PREVIOUS, GOLD]],
+                       [DOG_WORD_IDS, SAW_WORD_IDS, FIVE_WORD_IDS, FIVE_WORD_IDS], [0, 1, 2, 3])
+    res = result_of([batch], [DOG, SAW, CAT, SON], min_relation_count=1)
+    shown = [(e["relation"], e["direction"], e["layer"], e["head"], e["sent_id"], e["correct"])
+             for e in res["examples"]]
+    # each example: the pooled sentence where that head gets the largest share right (ties: cat)
+    assert shown == [
+        ("det", "dep2head", 0, 0, "cat", [0, 3]),
+        ("det", "head2dep", 0, 0, "son", [0, 3]),
+        ("det", "head2dep", 0, 1, "cat", [0, 3]),
+        ("nsubj", "dep2head", 0, 0, "cat", [1]),
+        ("nsubj", "dep2head", 0, 1, "son", [1]),
+        ("nsubj", "head2dep", 0, 0, "cat", []),
+        ("obj", "dep2head", 0, 0, "cat", [4]),
+        ("obj", "dep2head", 0, 1, "son", [4]),
+        ("obj", "head2dep", 0, 0, "cat", []),
+    ]
+    first = res["examples"][0]
+    assert first["sentence"] == 2 and first["words"] == ["the", "cat", "saw", "a", "dog"]
+    assert first["heads"] == TREE[0] and first["deprels"] == TREE[1]
+    # the word map without the specials (so [CLS]'s .1 is gone), 3 digits
+    assert first["attention"] == [[0, .9, 0, 0, 0], [0, 0, .9, 0, 0], [0, .9, 0, 0, 0],
+                                  [0, 0, 0, 0, .9], [0, 0, .9, 0, 0]]
 
 
 def test_mismatched_words_are_a_programming_error():
