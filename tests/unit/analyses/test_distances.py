@@ -1,8 +1,10 @@
-"""Head distances: JS divergence by hand, symmetry, streaming, merging, padding, subsets."""
+"""Head distances: JS divergence by hand, symmetry, streaming, merging, padding, subsets, and
+the split-half measure of the sample's error."""
 
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
@@ -10,10 +12,13 @@ import torch
 
 from generator.analyses.distances import (
     HeadDistances,
+    choose_halves,
     choose_rows,
     pairwise_js_sums,
     pairwise_slogs,
+    segment_halves,
     smooth_rows,
+    split_half_sigma,
 )
 from tests.unit.analyses.batches import context, make_batch, pair_roles, random_maps
 
@@ -190,3 +195,149 @@ def test_float32_elements_keep_small_distances_to_2e_8():
     fast = pairwise_js_sums(p.float(), rows=64)[0, 1] / 64
     assert float(exact) > 1e-5
     assert abs(float(fast) - float(exact)) < 2e-8
+
+
+def per_row_js(maps: torch.Tensor, row: int) -> np.ndarray:
+    """JS of every pair of heads on one row of one segment, [K, K], by the KL form in a loop."""
+    layers, heads, n, _ = maps.shape
+    k = layers * heads
+    a = maps.double().numpy().reshape(k, n, n)[:, row] * 0.999 + 0.001 / n
+    out = np.zeros((k, k))
+    for h1 in range(k):
+        for h2 in range(k):
+            mix = (a[h1] + a[h2]) / 2
+            out[h1, h2] = 0.5 * ((a[h1] * np.log(a[h1] / mix)).sum()
+                                 + (a[h2] * np.log(a[h2] / mix)).sum())
+    return out
+
+
+def flat_to_segment_row(lengths: list[int], flat: int) -> tuple[int, int]:
+    for s, n in enumerate(lengths):
+        if flat < n:
+            return s, flat
+        flat -= n
+    raise AssertionError(flat)
+
+
+def sampled_maps(seed: int = 4) -> tuple[list[torch.Tensor], list[list[int]], list[int]]:
+    gen = torch.Generator().manual_seed(seed)
+    maps = [random_maps(1, 3, 5 + i % 3, gen) for i in range(10)]
+    roles = [pair_roles(m.shape[-1], 2) for m in maps]
+    return maps, roles, [m.shape[-1] for m in maps]
+
+
+def test_split_halves_deal_the_sample_in_the_order_drawn():
+    lengths = [5, 6, 7, 5, 6]
+    # By hand: the same draw as the row sample; its first ceil(n/2) rows are half 0.
+    drawn = random.Random(3).sample(range(29), 9)
+    expected = ({}, {})
+    for position, flat in enumerate(sorted(drawn[:5]) + sorted(drawn[5:])):
+        s, r = flat_to_segment_row(lengths, flat)
+        expected[0 if position < 5 else 1].setdefault(s, []).append(r)
+    halves = choose_halves(lengths, 9, 3)
+    assert halves == expected
+    assert sum(map(len, halves[0].values())) == 5 and sum(map(len, halves[1].values())) == 4
+    union = {s: sorted(halves[0].get(s, []) + halves[1].get(s, [])) for s in range(5)}
+    assert {s: r for s, r in union.items() if r} == choose_rows(lengths, 9, 3)
+    # "all" (and more rows than there are): every row, dealt 15 / 14.
+    every = choose_halves(lengths, "all", 3)
+    assert every == choose_halves(lengths, 10**6, 3)
+    assert sorted((s, r) for h in every for s, rows in h.items() for r in rows) == [
+        (s, r) for s, n in enumerate(lengths) for r in range(n)]
+    assert sum(map(len, every[0].values())) == 15
+    # Segments not known in advance: every row, a seeded coin per segment.
+    first, second = segment_halves(7, 2, 0)
+    assert sorted(first + second) == list(range(7)) and len(first) == 4
+    assert segment_halves(7, 2, 0) == (first, second)
+
+
+def test_half_sums_match_a_per_row_reference_whatever_the_batches():
+    maps, roles, lengths = sampled_maps()
+    data = [[0] * n for n in lengths]
+    drawn = random.Random(7).sample(range(sum(lengths)), 12)
+    ref = np.zeros((2, 3, 3))
+    for position, flat in enumerate(drawn):
+        s, r = flat_to_segment_row(lengths, flat)
+        ref[0 if position < 6 else 1] += per_row_js(maps[s], r)
+    for cuts in ([0, 10], [0, 3, 4, 10], list(range(11))):
+        acc = HeadDistances(context(1, 3, data=data, distance_rows=12, seed=7))
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            acc.update(make_batch(maps[a:b], roles[a:b], index=list(range(a, b))))
+        assert acc.rows_half.tolist() == [6.0, 6.0]
+        assert np.allclose(acc.sum_js_half.numpy(), ref, rtol=1e-4, atol=1e-9)
+        out = acc.result()
+        assert np.allclose(out["distance"], (ref[0] + ref[1]) / 12, rtol=1e-4, atol=2e-6)
+        assert out["sampling"]["half_rows"] == [6, 6] and not out["sampling"]["every_row"]
+
+
+def test_published_error_is_the_split_half_formula_over_pairs():
+    maps, roles, lengths = sampled_maps(8)
+    data = [[0] * n for n in lengths]
+    acc = HeadDistances(context(1, 3, data=data, distance_rows=13, seed=1))
+    acc.update(make_batch(maps, roles))
+    drawn = random.Random(1).sample(range(sum(lengths)), 13)
+    halves = [np.zeros((3, 3)), np.zeros((3, 3))]
+    for position, flat in enumerate(drawn):
+        s, r = flat_to_segment_row(lengths, flat)
+        halves[0 if position < 7 else 1] += per_row_js(maps[s], r)
+    d0, d1 = halves[0] / 7, halves[1] / 6
+    d = (halves[0] + halves[1]) / 13
+    n, big_n = 13, sum(lengths)
+    rel = [math.sqrt(1 - n / big_n) * math.sqrt(7 * 6) / n * abs(d0[a, b] - d1[a, b]) / d[a, b]
+           for a, b in ((0, 1), (0, 2), (1, 2))]
+    error = acc.result()["sampling"]["relative_error"]
+    assert error["median"] == pytest.approx(sorted(rel)[1], rel=1e-3)
+    assert error["max"] == pytest.approx(max(rel), rel=1e-3)
+    assert error["p95"] == pytest.approx(sorted(rel)[1] + 0.9 * (max(rel) - sorted(rel)[1]),
+                                         rel=1e-3)  # linear between the 2nd and 3rd of three
+
+
+def test_split_half_sigma_is_the_standard_error_of_a_sample_mean():
+    # A population of N per-row values; many seeded samples of n rows dealt into two halves:
+    # the mean of sigma^2 matches the observed variance of the sample mean (no formula used).
+    rng = np.random.default_rng(0)
+    population = rng.gamma(2.0, 1.0, size=200)
+    for n in (40, 41, 150):
+        means, sigma2 = [], []
+        for _ in range(20000):
+            draw = rng.choice(200, size=n, replace=False)
+            cut = (n + 1) // 2
+            d0, d1 = population[draw[:cut]].mean(), population[draw[cut:]].mean()
+            means.append(population[draw].mean())
+            sigma2.append(float(split_half_sigma(np.array(d0), np.array(d1), cut, n - cut,
+                                                 200)) ** 2)
+        assert np.mean(sigma2) == pytest.approx(np.var(means), rel=0.05)
+    assert float(split_half_sigma(np.array(1.0), np.array(2.0), 100, 100, 200)) == 0.0
+    assert float(split_half_sigma(np.array(1.0), np.array(2.0), 100, 100, None)) == 0.0
+
+
+def test_every_row_means_no_sampling_error():
+    maps, roles, lengths = sampled_maps()
+    data = [[0] * n for n in lengths]
+    acc = HeadDistances(context(1, 3, data=data, distance_rows="all", seed=7))
+    acc.update(make_batch(maps, roles))
+    out = acc.result()
+    assert out["rows_used"] == out["rows_total"] == sum(lengths) == 59
+    sampling = out["sampling"]
+    assert sampling["every_row"] and sampling["half_rows"] == [30, 29]
+    assert sampling["relative_error"] == {"median": 0.0, "p95": 0.0, "max": 0.0}
+    assert set(sampling["halves"]) >= {"nearest_changed", "adjusted_rand", "cluster_changed"}
+    off = ~np.eye(3, dtype=bool)
+    ref = reference_distance(maps)
+    assert np.max(np.abs(np.asarray(out["distance"]) - ref)[off] / ref[off]) < 1e-4
+    # Without a sized segment list every row is used too, halved per segment.
+    unsized = HeadDistances(context(1, 3))
+    unsized.update(make_batch(maps, roles))
+    assert unsized.result()["sampling"]["every_row"]
+    assert unsized.result()["sampling"]["half_rows"] == [sum((n + 1) // 2 for n in lengths),
+                                                         sum(n // 2 for n in lengths)]
+    assert np.allclose(unsized.result()["distance"], out["distance"], atol=2e-6)
+
+
+def test_a_sample_too_small_to_halve_states_no_error():
+    maps, roles, lengths = sampled_maps()
+    acc = HeadDistances(context(1, 3, data=[[0] * n for n in lengths], distance_rows=1))
+    acc.update(make_batch(maps, roles))
+    sampling = acc.result()["sampling"]
+    assert sampling["half_rows"] == [1, 0]
+    assert sampling["relative_error"] is None and sampling["halves"] is None

@@ -1,11 +1,21 @@
-"""Head map: clusters on a matrix with obvious groups, nearest heads, MDS, the document step."""
+"""Head map: clusters on a matrix with obvious groups, nearest heads, MDS, the document step, and
+the comparison of two maps (split halves)."""
 
 from __future__ import annotations
+
+from math import comb
 
 import numpy as np
 import pytest
 
-from generator.analyses.headmap import add_head_map, cluster_heads, mds_2d, nearest_heads
+from generator.analyses.headmap import (
+    add_head_map,
+    cluster_heads,
+    compare_maps,
+    matched_heads,
+    mds_2d,
+    nearest_heads,
+)
 
 
 def grouped_distances() -> np.ndarray:
@@ -67,3 +77,53 @@ def test_add_head_map_without_heads_does_nothing():
     documents = {"general": {}}
     add_head_map(documents)
     assert documents == {"general": {}}
+
+
+def adjusted_rand(a: list[int], b: list[int]) -> float:
+    """Hubert & Arabie's index by pair counting (written out, not sklearn)."""
+    n = len(a)
+    table: dict[tuple[int, int], int] = {}
+    for x, y in zip(a, b, strict=True):
+        table[x, y] = table.get((x, y), 0) + 1
+    index = sum(comb(v, 2) for v in table.values())
+    rows = sum(comb(a.count(x), 2) for x in set(a))
+    cols = sum(comb(b.count(y), 2) for y in set(b))
+    expected = rows * cols / comb(n, 2)
+    return (index - expected) / ((rows + cols) / 2 - expected)
+
+
+def five_nearest(d: np.ndarray) -> list[list[int]]:
+    """By argsort (no ties among these random points), not by nearest_heads."""
+    masked = d + np.diag(np.full(len(d), np.inf))
+    return [list(np.argsort(row, kind="stable")[:5]) for row in masked]
+
+
+def test_matched_heads_pairs_clusters_one_to_one():
+    # b renames a's clusters (0->2, 1->0, 2->1) and moves head 5 from a's cluster 2 to 0:
+    assert matched_heads(np.array([0, 0, 1, 1, 2, 2]), np.array([2, 2, 0, 0, 1, 2])) == 5
+    # a cluster split in two: only its larger part is matched
+    assert matched_heads(np.array([0, 0, 0, 0, 1, 1]), np.array([0, 0, 0, 2, 1, 1])) == 5
+    assert matched_heads(np.array([0, 0, 1]), np.array([0, 1, 2])) == 2
+
+
+def test_compare_maps_counts_what_a_moved_head_changes():
+    distance, points = grouped_distances()
+    same = compare_maps(distance, distance)
+    assert same == {"nearest_changed": 0, "nearest5_changed": 0, "nearest5_shared": 5.0,
+                    "num_clusters": [3, 3], "adjusted_rand": 1.0, "cluster_changed": 0}
+    moved = points.copy()
+    moved[3] = points[1] + [0.3, 0.3]  # head 3 leaves group {0, 3, 6} for group {1, 4, 7}
+    other = ((moved[:, None, :] - moved[None, :, :]) ** 2).sum(-1)
+    got = compare_maps(distance, other)
+    clusters_b = [0, 1, 2, 1, 1, 2, 0, 1, 2]
+    assert cluster_heads(other)[0].tolist() == clusters_b
+    assert got["num_clusters"] == [3, 3]
+    assert got["cluster_changed"] == 1
+    assert got["adjusted_rand"] == pytest.approx(
+        adjusted_rand([0, 1, 2, 0, 1, 2, 0, 1, 2], clusters_b), abs=1e-6)
+    na, nb = five_nearest(distance), five_nearest(other)
+    assert na[3][0] in (0, 6) and nb[3][0] in (1, 4, 7)
+    assert got["nearest_changed"] == sum(x[0] != y[0] for x, y in zip(na, nb, strict=True))
+    assert got["nearest5_changed"] == sum(set(x) != set(y) for x, y in zip(na, nb, strict=True))
+    assert got["nearest5_shared"] == pytest.approx(
+        np.mean([len(set(x) & set(y)) for x, y in zip(na, nb, strict=True)]), abs=1e-6)
