@@ -15,7 +15,8 @@ import altair as alt
 
 from generator.mapformat import decode_map
 from generator.render.names import head_label, head_page, html_url
-from generator.render.view import METRIC_NAMES, TARGETS, SiteData
+from generator.render.site_data import SiteData
+from generator.vocabulary import METRIC_NAMES, TARGETS
 
 WIDTH = 520
 HEIGHT = 260

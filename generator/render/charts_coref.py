@@ -8,7 +8,7 @@ import altair as alt
 
 from generator.render.charts import HEATMAP_SCHEME, named, to_spec
 from generator.render.names import head_label, head_page, html_url
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 KINDS = {"antecedent": "an antecedent (gold)", "other": "another mention"}
 

@@ -9,7 +9,7 @@ import altair as alt
 from generator.render.charts import HEIGHT, WIDTH, named, to_spec
 from generator.render.heads_view import head_at, heads_doc
 from generator.render.names import cluster_label, head_label, head_page, html_url
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 COLOUR_BY = ("cluster", "layer", "paper label", "pattern")
 """What the map can be coloured by (a radio button under the chart)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from generator.render.escape import text
 from generator.render.names import head_label, head_page, link
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 TYPES = ("pronoun", "proper", "nominal")
 BASELINE_NAMES = {"nearest": "Nearest mention", "head_match": "Head-word match",

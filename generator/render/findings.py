@@ -13,7 +13,8 @@ from generator.render import syntax_view
 from generator.render.escape import text as escape_text
 from generator.render.heads_view import layer_distances
 from generator.render.names import analysis_page, head_label, head_page, link
-from generator.render.view import SiteData, grid_top
+from generator.render.site_data import SiteData, grid_top
+from generator.vocabulary import OBJECTIVE_NAMES
 
 PAPER_THRESHOLDS = {"next": 0.5, "prev": 0.5, "cls": 0.6, "sep": 0.6, "punct": 0.6}
 """The paper's thresholds for calling a head a next/previous/[CLS]/[SEP]/punctuation head."""
@@ -24,8 +25,6 @@ PAPER_UAS = {"attn": 0.61, "attn_embeddings": 0.77, "distances_embeddings": 0.58
 """The paper's Table 3 (BERT-base; its embeddings were GloVe), as fractions."""
 SEP_MARGIN = 1.1
 """The gradient to [SEP] counts as smaller than to other tokens when at least this much smaller."""
-OBJECTIVE_NAMES = {"masked_lm": "masked-LM", "representation": "representation"}
-"""How pages name the gradient objectives of gradients.json."""
 
 
 def _head_link(layer: int, head: int, page: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 ROUGH_SILHOUETTE = 0.25
 """Below this mean silhouette the clusters are called a rough grouping (Kaufman & Rousseeuw:

@@ -14,9 +14,10 @@ from typing import Any
 
 import jinja2
 
+from generator import vocabulary
 from generator.errors import HeadAtlasError
 from generator.progress import track
-from generator.render import escape, names, view
+from generator.render import escape, names, site_data
 from generator.render import findings as finding_sentences
 from generator.render.escape import script_json
 from generator.render.findings import behaviour_counts, findings
@@ -28,8 +29,9 @@ from generator.render.registry import (
     LAYER_CHARTS,
     TEMPLATE_HELPERS,
 )
-from generator.render.view import METRIC_NAMES, SiteData
+from generator.render.site_data import SiteData
 from generator.resources import resource_path
+from generator.vocabulary import METRIC_NAMES
 
 NavItem = dict[str, Any] | str
 
@@ -57,10 +59,11 @@ def make_environment(folder: Path | None = None) -> jinja2.Environment:
     env.globals.update(head_label=names.head_label, paper_label=names.paper_label,
                        layer_label=names.layer_label, METRIC_NAMES=METRIC_NAMES,
                        **TEMPLATE_HELPERS)
-    env.globals.update(grid_rank=view.grid_rank, grid_mean=view.grid_mean, grid_top=view.grid_top,
-                       GRADIENT_GROUP_NAMES=view.GRADIENT_GROUP_NAMES,
-                       PROBE_DIRECTIONS=view.PROBE_DIRECTIONS,
-                       OBJECTIVE_NAMES=finding_sentences.OBJECTIVE_NAMES,
+    env.globals.update(grid_rank=site_data.grid_rank, grid_mean=site_data.grid_mean,
+                       grid_top=site_data.grid_top,
+                       GRADIENT_GROUP_NAMES=vocabulary.GRADIENT_GROUP_NAMES,
+                       PROBE_DIRECTIONS=vocabulary.PROBE_DIRECTIONS,
+                       OBJECTIVE_NAMES=vocabulary.OBJECTIVE_NAMES,
                        PAPER_UAS=finding_sentences.PAPER_UAS,
                        gradient_sep_sentence=finding_sentences.gradient_sep_sentence,
                        probe_sentence=finding_sentences.probe_sentence)

@@ -26,7 +26,8 @@ from generator.render import (
 )
 from generator.render.findings import PAPER_UAS
 from generator.render.names import cluster_label, cluster_page
-from generator.render.view import GRADIENT_GROUP_NAMES, PROBE_DIRECTIONS, SiteData
+from generator.render.site_data import SiteData
+from generator.vocabulary import GRADIENT_GROUP_NAMES, PROBE_DIRECTIONS
 
 Spec = dict[str, Any]
 PageCharts = Callable[[SiteData, str], dict[str, Spec]]

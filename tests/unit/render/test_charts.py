@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from generator.render import charts
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 EXPRESSION_KEYS = {"calculate", "expr", "labelExpr", "filter", "test", "signal"}
 

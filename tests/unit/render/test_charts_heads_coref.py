@@ -4,7 +4,7 @@ expressions."""
 from __future__ import annotations
 
 from generator.render import charts_coref, charts_heads
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 from tests.unit.render.test_charts import _expressions
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.render import coref_view
 from generator.render.pages import render_pages
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 
 def test_table_rows_put_the_best_head_first(fixture_data: SiteData) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.render.findings import behaviour_counts, findings
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 
 def test_findings_name_the_right_layers_and_heads(fixture_data: SiteData) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.render.findings import findings, gradient_sep_sentence, probe_sentence
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 
 def _grad(sep: list[float], other: list[float], name: str = "masked_lm",

@@ -6,7 +6,7 @@ import pytest
 
 from generator.render import grid_charts
 from generator.render.registry import gradients_page, probes_page
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 GRIDS = {"a": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "b": [[0.0, 0.0, 3.0], [1.0, 1.0, 1.0]]}
 

@@ -11,7 +11,7 @@ import copy
 import pytest
 
 from generator.render import heads_view as hv
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 
 def test_clusters_list_their_heads_by_layer_and_head(fixture_data: SiteData) -> None:

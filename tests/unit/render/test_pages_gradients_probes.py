@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.render.pages import render_pages
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 
 def _render(data: SiteData, tmp_path: Path) -> Path:

@@ -6,7 +6,7 @@ import json
 
 from generator.render import syntax_charts as SC
 from generator.render import syntax_view as S
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 from tests.unit.render.test_charts import _expressions
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from generator.render import syntax_view as S
 from generator.render.findings import syntax_findings
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Ranks, profiles and summaries, checked against values worked out by hand from the fixture."""
+"""Ranks, profiles and summaries, and what is derived from plain [layer][head] grids, checked
+against values worked out by hand (from the fixture, or small grids)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from generator.errors import HeadAtlasError
-from generator.render.view import SiteData, load_site_data
+from generator.render.site_data import (
+    SiteData,
+    grid_mean,
+    grid_rank,
+    grid_top,
+    layer_means,
+    load_site_data,
+)
 
 
 def test_shape_comes_from_the_manifest(fixture_data: SiteData) -> None:
@@ -67,3 +75,41 @@ def test_missing_results_are_a_user_error(tmp_path: Path) -> None:
     (tmp_path / "general.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(HeadAtlasError, match="cannot read results"):
         load_site_data(tmp_path)
+
+
+GRID = [[0.2, -0.1, 0.05], [0.9, 0.0, -0.3]]
+
+
+def test_rank_one_is_the_highest() -> None:
+    # sorted: .9 (L1-H0), .2 (L0-H0), .05 (L0-H2), 0 (L1-H1), -.1 (L0-H1), -.3 (L1-H2)
+    ranks = [[grid_rank(GRID, layer, head) for head in range(3)] for layer in range(2)]
+    assert ranks == [[2, 5, 3], [1, 4, 6]]
+
+
+def test_ties_share_the_better_rank() -> None:
+    tied = [[1.0, 3.0], [3.0, 2.0]]
+    assert grid_rank(tied, 0, 1) == 1 and grid_rank(tied, 1, 0) == 1
+    assert grid_rank(tied, 1, 1) == 3 and grid_rank(tied, 0, 0) == 4
+
+
+def test_mean_and_top() -> None:
+    assert grid_mean(GRID) == pytest.approx(0.75 / 6)
+    assert grid_top(GRID) == (1, 0)
+    # ties go to the first head in reading order
+    assert grid_top([[0.0, 2.0], [2.0, 1.0]]) == (0, 1)
+
+
+def test_layer_means_of_a_grid() -> None:
+    # (.2 - .1 + .05) / 3 = .05; (.9 + 0 - .3) / 3 = .2
+    assert layer_means(GRID) == pytest.approx([0.05, 0.2])
+
+
+def test_layer_means_come_from_general_json(fixture_data: SiteData) -> None:
+    # the fixture's layer_means: sep (.03 + .1 + .1) / 3 and (.65 + .1 + .05) / 3, 6 digits
+    assert fixture_data.layer_means("sep") == [0.076667, 0.266667]
+    # the stored values win over the grid (here deliberately unlike its means) ...
+    general = {"metrics": {"sep": [[1.0, 2.0], [3.0, 5.0]]}, "layer_means": {"sep": [9.0, 8.0]}}
+    assert SiteData({"general": general}, 2, 2).layer_means("sep") == [9.0, 8.0]
+    # ... and results without them get the grid's means
+    del general["layer_means"]
+    assert SiteData({"general": general}, 2, 2).layer_means("sep") == [1.5, 4.0]

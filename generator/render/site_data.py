@@ -1,40 +1,24 @@
 """What the pages know: the results documents of one build, read from OUT/results/*.json.
 
-Pages never see a model or attention, only this view. It also derives what several pages share:
-a head's rank among all heads, and a short profile of where its attention goes.
+Pages never see a model or attention, only this. ``SiteData`` also derives what pages of several
+views share from general.json's metrics: a head's rank among all heads, a short profile of where
+its attention goes, one-line summaries. The functions at the end are the one place for what is
+derived from any per-head ``[layer][head]`` grid (ranks, means, the top head).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.config import DEFAULT_MODEL
 from generator.errors import HeadAtlasError
 from generator.results import read_json
+from generator.vocabulary import METRIC_NAMES, TARGETS
 
-# Where a head's attention goes, as shares of it (surface metrics from general.json).
-TARGETS: dict[str, str] = {
-    "prev": "the previous token",
-    "self": "itself",
-    "next": "the next token",
-    "cls": "[CLS]",
-    "sep": "[SEP]",
-    "punct": '"." and ","',
-}
-METRIC_NAMES: dict[str, str] = {
-    "prev": "previous token",
-    "self": "same token",
-    "next": "next token",
-    "cls": "[CLS]",
-    "sep": "[SEP]",
-    "punct": '"." or ","',
-    "sep_sep": "[SEP] to [SEP]",
-    "rest_sep": "other tokens to [SEP]",
-    "entropy": "entropy (nats)",
-    "cls_entropy": "[CLS] row entropy (nats)",
-}
+Grid = list[list[float]]
+"""A per-head value, ``grid[layer][head]``."""
 BROAD_FRACTION = 0.8
 """A head whose entropy exceeds this fraction of the uniform reference is called broad."""
 FOCUS_SHARE = 0.5
@@ -48,7 +32,6 @@ class SiteData:
     documents: dict[str, dict[str, Any]]
     num_layers: int
     num_heads: int
-    _ranks: dict[str, list[list[int]]] = field(default_factory=dict)
 
     def has(self, name: str) -> bool:
         return name in self.documents
@@ -78,14 +61,13 @@ class SiteData:
         """1 = the highest value of ``metric`` among all heads (ties share the better rank)."""
         if metric not in self.metrics:
             return None
-        if metric not in self._ranks:
-            grid = self.metrics[metric]
-            flat = sorted((v for row in grid for v in row), reverse=True)
-            first = {}
-            for i, v in enumerate(flat):
-                first.setdefault(v, i + 1)
-            self._ranks[metric] = [[first[v] for v in row] for row in grid]
-        return self._ranks[metric][layer][head]
+        return grid_rank(self.metrics[metric], layer, head)
+
+    def layer_means(self, metric: str) -> list[float]:
+        """A metric's mean over each layer's heads: general.json's ``layer_means`` (written by
+        the analysis), computed from the grid only for results that lack them."""
+        stored = self.get("general").get("layer_means", {}).get(metric)
+        return stored if stored is not None else layer_means(self.metrics[metric])
 
     def heads(self) -> list[tuple[int, int]]:
         return [(layer, head) for layer in range(self.num_layers)
@@ -169,32 +151,25 @@ def load_site_data(results_dir: Path) -> SiteData:
     return SiteData(documents, layers, heads)
 
 
-def grid_rank(grid: list[list[float]], layer: int, head: int) -> int:
+def grid_rank(grid: Grid, layer: int, head: int) -> int:
     """1 = the highest value of a per-head ``[layer][head]`` grid (ties share the better rank)."""
     value = grid[layer][head]
     return 1 + sum(1 for row in grid for v in row if v > value)
 
 
-def grid_mean(grid: list[list[float]]) -> float:
+def grid_mean(grid: Grid) -> float:
     """The mean over all heads of a ``[layer][head]`` grid."""
     return sum(v for row in grid for v in row) / sum(len(row) for row in grid)
 
 
-def grid_top(grid: list[list[float]]) -> tuple[int, int]:
+def layer_means(grid: Grid) -> list[float]:
+    """The mean over each layer's heads of a ``[layer][head]`` grid, at full precision (charts
+    plot it through their points; results documents carry it rounded, e.g. general.json's
+    ``layer_means``, which text reads through ``SiteData.layer_means``)."""
+    return [sum(row) / len(row) for row in grid]
+
+
+def grid_top(grid: Grid) -> tuple[int, int]:
     """The (layer, head) with the highest value of a ``[layer][head]`` grid (first on ties)."""
     cells = [(layer, head) for layer, row in enumerate(grid) for head in range(len(row))]
     return max(cells, key=lambda lh: (grid[lh[0]][lh[1]], -lh[0], -lh[1]))
-
-
-GRADIENT_GROUP_NAMES: dict[str, str] = {
-    "sep": "[SEP]",
-    "punct": '"." or ","',
-    "other": "other tokens",
-    "cls": "[CLS] (also in other)",
-}
-"""The target groups of gradients.json as pages name them ([CLS] is reported besides)."""
-PROBE_DIRECTIONS: dict[str, str] = {
-    "dependent_to_head": "word attends to its head",
-    "head_to_dependent": "head attends to its word",
-}
-"""The two maps per head that the Attn probe weights (probes.json attn_weights)."""
