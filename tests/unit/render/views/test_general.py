@@ -3,8 +3,12 @@ are the paper's."""
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
+
 import pytest
 
+from generator.render.pages import render_pages
 from generator.render.site_data import SiteData
 from generator.render.views import general
 
@@ -49,3 +53,17 @@ def test_behaviour_counts_use_the_paper_thresholds(fixture_data: SiteData) -> No
     assert counts["[SEP] > 60%"] == 1  # 0.65
     assert counts['"." or "," > 60%'] == 0  # 0.55 is below
     assert counts["broad (entropy > 3.8 nats)"] == 1
+
+
+def test_head_and_home_pages_quote_the_layer_means_of_general_json(
+        fixture_data: SiteData, tmp_path: Path) -> None:
+    # general.json's layer_means are what the pages quote (not recomputed from the grid):
+    # give sep stored means unlike the grid's (.077, .267) and find them on the pages
+    docs = copy.deepcopy(fixture_data.documents)
+    docs["general"]["layer_means"]["sep"] = [0.123456, 0.654321]
+    render_pages(SiteData(docs, 2, 3), tmp_path)
+    head = (tmp_path / "heads" / "L1-H0.md").read_text(encoding="utf-8")
+    # value .65, rank 1, layer 1 mean (stored) .654, all heads mean (.03+.1+.1+.65+.1+.05)/6
+    assert "| &#91;SEP&#93; | 0.650 | 1 | 0.654 | 0.172 |" in head
+    home = (tmp_path / "index.md").read_text(encoding="utf-8")
+    assert "Attention to [SEP] peaks in layer 1, where heads give it 65%" in home

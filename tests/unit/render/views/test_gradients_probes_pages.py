@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from generator.render.pages import render_pages
@@ -72,3 +73,15 @@ def test_sections_and_pages_absent_without_the_files(fixture_data: SiteData,
     assert not (out / "analyses" / "probes.md").exists()
     head = (out / "heads" / "L1-H0.md").read_text()
     assert "Gradient importance" not in head and "probe" not in head
+
+
+def test_head_sections_quote_the_layer_means_of_gradients_json(fixture_data: SiteData,
+                                                              tmp_path: Path) -> None:
+    # gradients.json's per_layer is what the head section quotes (not recomputed from per_head)
+    docs = copy.deepcopy(fixture_data.documents)
+    docs["gradients"]["per_layer"]["sep"] = [7e-6, 8e-6]
+    page = (_render(SiteData(docs, 2, 3), tmp_path) / "heads" / "L1-H0.md").read_text()
+    assert "| &#91;SEP&#93; | 1e-06 | 5 | 8e-06 | 2.5e-06 |" in page
+    del docs["gradients"]["per_layer"]  # results without it: no layer mean, nothing invented
+    page = (_render(SiteData(docs, 2, 3), tmp_path / "old") / "heads" / "L1-H0.md").read_text()
+    assert "| &#91;SEP&#93; | 1e-06 | 5 | n/a | 2.5e-06 |" in page
