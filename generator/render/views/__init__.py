@@ -6,6 +6,7 @@ templates under ``templates/F/``, and add ``F.VIEW`` to ``VIEWS`` below.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from generator.render.site_data import SiteData
@@ -31,11 +32,11 @@ def findings(data: SiteData, page: str = "index.md") -> list[str]:
             for sentence in view.findings(data, page)]
 
 
-def template_globals() -> dict[str, Any]:
+def template_globals(views: Iterable[View] = VIEWS) -> dict[str, Any]:
     """Every view's template globals together; a name two views define differently is an
     error (so no view silently shadows another's)."""
     merged: dict[str, Any] = {}
-    for view in VIEWS:
+    for view in views:
         for name, value in view.globals.items():
             if name in merged and merged[name] is not value:
                 raise ValueError(f"template global {name!r} defined by two views "
