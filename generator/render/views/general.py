@@ -42,11 +42,13 @@ def _color(keys: list[str]) -> alt.Color:
 
 def by_layer(data: SiteData, metrics: list[str], page: str, *, title: str, y_title: str,
              reference: float | None = None, reference_label: str = "") -> dict[str, Any]:
-    """Every head as a point and each layer's mean as a line, for one or more metrics."""
+    """Every head as a point and each layer's mean as a line, for one or more metrics.
+
+    The line is the mean of the points drawn, to 4 digits (not general.json's ``layer_means``:
+    those are already rounded to 6, and rounding twice can move the 4th digit)."""
     names = [METRIC_NAMES.get(m, m) for m in metrics]
-    points, means = layer_points({name: data.metrics[m] for name, m in zip(names, metrics,
-                                                                            strict=True)},
-                                 page, mean_digits=4)
+    grids = {name: data.metrics[m] for name, m in zip(names, metrics, strict=True)}
+    points, means = layer_points(grids, page, mean_digits=4)
     color = alt.Color("target:N", title=None, sort=names, legend=alt.Legend(orient="top"))
     x = alt.X("layer:O", title="layer (0-based)", axis=alt.Axis(labelAngle=0))
     y = alt.Y("value:Q", title=y_title)

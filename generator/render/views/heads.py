@@ -25,6 +25,7 @@ from generator.render.names import (
 )
 from generator.render.site_data import SiteData, grid_mean
 from generator.render.views.base import ExtraPage, View, module
+from generator.vocabulary import TARGETS
 
 ROUGH_SILHOUETTE = 0.25
 """Below this mean silhouette the clusters are called a rough grouping (Kaufman & Rousseeuw:
@@ -38,9 +39,8 @@ TRAIT_MIN_SHARE = 0.05
 """... and, for shares of attention, at least this far from it in absolute terms."""
 MAX_TRAITS = 3
 """At most this many traits are said about a cluster."""
-TRAIT_TARGETS = {"prev": "the previous token", "self": "the token itself",
-                 "next": "the next token", "cls": "[CLS]", "sep": "[SEP]",
-                 "punct": '"." and ","'}
+TRAIT_TARGETS = {**TARGETS, "self": "the token itself"}
+"""How a cluster's traits name the targets ("they attend more to the token itself")."""
 
 
 def heads_doc(data: SiteData) -> dict[str, Any]:
