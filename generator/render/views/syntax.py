@@ -264,7 +264,7 @@ def figure5(example: dict[str, Any], arcs: list[dict[str, Any]], title: str,
     """One head on one sentence: every word (left) joined to the words it attends to (right),
     line opacity = weight (weights under ``LINE_MIN`` left out); the relation's arcs in the
     trees drawn thick behind, green where the head gets the dependent right, red where not.
-    ``terms`` (``syntax_view.tree_terms``) names the trees: gold, or the parser's."""
+    ``terms`` (``tree_terms``) names the trees: gold, or the parser's."""
     words = example["words"]
     labels = [{"k": k, "w": w, "rel": rel, "gov": example["heads"][k]}
               for k, (w, rel) in enumerate(zip(words, example["deprels"], strict=True))]
