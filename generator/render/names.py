@@ -45,6 +45,11 @@ def html_url(from_page: str, to_page: str) -> str:
     return link(from_page, to_page)[: -len(".md")] + ".html"
 
 
+def head_link(from_page: str, layer: int, head: int) -> str:
+    """A Markdown link to a head's page, named by the head: ``[L3-H7](../heads/L3-H7.md)``."""
+    return f"[{head_label(layer, head)}]({link(from_page, head_page(layer, head))})"
+
+
 def cluster_label(cluster: int) -> str:
     """A head cluster of heads.json (0-based, numbered by its lowest head)."""
     return f"C{cluster}"

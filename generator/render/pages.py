@@ -1,14 +1,14 @@
 """Render the Jinja templates under templates/ into Markdown pages (OUT/site_src).
 
-Pages: ``index.md`` (home), ``analyses/F.md`` for every ``templates/pages/F.md.j2`` whose
-``results/F.json`` exists, ``layers/L<l>.md``, ``heads/L<l>-H<h>.md`` (which include
-``templates/layer/F.md.j2`` / ``templates/head/F.md.j2`` for every existing results file F) and
-``about.md``. Returns the MkDocs navigation for the pages it wrote.
+Pages: ``index.md`` (home), ``analyses/F.md`` for every view (``generator/render/views``) whose
+``templates/F/page.md.j2`` exists, ``layers/L<l>.md``, ``heads/L<l>-H<h>.md`` (which include
+``templates/F/layer.md.j2`` / ``templates/F/head.md.j2`` of every view that has them), a view's
+extra pages and ``about.md``; a view is used only when its ``results/F.json`` exists. Returns the
+MkDocs navigation for the pages it wrote. Nothing here knows any results file but through VIEWS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +16,10 @@ import jinja2
 
 from generator.errors import HeadAtlasError
 from generator.progress import track
-from generator.render import escape, names, view
-from generator.render import findings as finding_sentences
+from generator.render import escape, names
 from generator.render.escape import script_json
-from generator.render.findings import behaviour_counts, findings
-from generator.render.registry import (
-    ANALYSIS_CHARTS,
-    EXTRA_PAGES,
-    HEAD_CHARTS,
-    HOME_CHARTS,
-    LAYER_CHARTS,
-    TEMPLATE_HELPERS,
-)
-from generator.render.view import METRIC_NAMES, SiteData
+from generator.render.site_data import SiteData, grid_mean, grid_rank, grid_top
+from generator.render.views import View, findings, present, template_globals
 from generator.resources import resource_path
 
 NavItem = dict[str, Any] | str
@@ -40,6 +31,8 @@ def templates_dir() -> Path:
 
 
 def make_environment(folder: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment: filters, names and grid helpers for every template, and every
+    view's template globals."""
     folder = folder or templates_dir()
     if not folder.is_dir():
         raise HeadAtlasError("templates folder not found", path=folder)
@@ -55,15 +48,13 @@ def make_environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["pct"] = lambda v, d=0: "n/a" if v is None else f"{v:.{d}%}"
     env.filters["num"] = lambda v, d=3: "n/a" if v is None else f"{v:.{d}f}"
     env.globals.update(head_label=names.head_label, paper_label=names.paper_label,
-                       layer_label=names.layer_label, METRIC_NAMES=METRIC_NAMES,
-                       **TEMPLATE_HELPERS)
-    env.globals.update(grid_rank=view.grid_rank, grid_mean=view.grid_mean, grid_top=view.grid_top,
-                       GRADIENT_GROUP_NAMES=view.GRADIENT_GROUP_NAMES,
-                       PROBE_DIRECTIONS=view.PROBE_DIRECTIONS,
-                       OBJECTIVE_NAMES=finding_sentences.OBJECTIVE_NAMES,
-                       PAPER_UAS=finding_sentences.PAPER_UAS,
-                       gradient_sep_sentence=finding_sentences.gradient_sep_sentence,
-                       probe_sentence=finding_sentences.probe_sentence)
+                       layer_label=names.layer_label, grid_rank=grid_rank, grid_mean=grid_mean,
+                       grid_top=grid_top)
+    views = template_globals()
+    clash = sorted(set(views) & set(env.globals))
+    if clash:
+        raise ValueError(f"view template globals hide the environment's: {clash}")
+    env.globals.update(views)
     return env
 
 
@@ -88,17 +79,18 @@ class PageWriter:
 
     def __init__(self, data: SiteData, docs: Path, env: jinja2.Environment) -> None:
         self.data, self.docs, self.env = data, docs, env
-        self.present = sorted(data.documents)
+        self.views = present(data)
         self.charts_written: dict[str, dict[str, dict[str, Any]]] = {}
 
     def exists(self, template: str) -> bool:
         return (Path(self.env.loader.searchpath[0]) / template).is_file()  # type: ignore[union-attr]
 
     def partials(self, kind: str) -> list[str]:
-        """templates/<kind>/F.md.j2 for every results file F present: general first, examples
-        last, the others in file-name order."""
-        order = sorted(self.present, key=lambda f: (f != "general", f == "examples", f))
-        return [f"{kind}/{f}.md.j2" for f in order if self.exists(f"{kind}/{f}.md.j2")]
+        """templates/F/<kind>.md.j2 of every view present that has one: general first,
+        examples last, the others in file-name order."""
+        order = sorted(self.views, key=lambda v: (v.results != "general",
+                                                  v.results == "examples", v.results))
+        return [v.template(kind) for v in order if self.exists(v.template(kind))]
 
     def write(self, page: str, template: str, charts: dict[str, dict[str, Any]],
               **context: Any) -> None:
@@ -129,13 +121,16 @@ class PageWriter:
         self.charts_written[page] = charts
 
 
-def _collect(builders: dict[str, Callable[..., dict[str, Any]]], present: set[str],
-             *args: Any) -> dict[str, dict[str, Any]]:
+def _collect(views: list[View], kind: str, *args: Any, prefix: str | None = None
+             ) -> dict[str, dict[str, Any]]:
+    """The charts of every view's builder ``kind`` ("page_charts", ...), named
+    ``F.name`` (or ``prefix.name``)."""
     charts: dict[str, dict[str, Any]] = {}
-    for results_file, build in builders.items():
-        if results_file in present:
+    for view in views:
+        build = getattr(view, kind)
+        if build is not None:
             for name, spec in build(*args).items():
-                charts[f"{results_file}.{name}"] = spec
+                charts[f"{prefix or view.results}.{name}"] = spec
     return charts
 
 
@@ -156,25 +151,22 @@ def render_pages(data: SiteData, docs: Path, env: jinja2.Environment | None = No
     """Write every page under ``docs``; return the navigation and the writer (for its charts)."""
     env = env or make_environment()
     writer = PageWriter(data, docs, env)
-    present = set(data.documents)
-    home: dict[str, Any] = {}
-    for build in HOME_CHARTS:
-        home.update({f"home.{k}": v for k, v in build(data, "index.md").items()})
-    writer.write("index.md", "home.md.j2", home, findings=findings(data),
-                 counts=behaviour_counts(data))
+    views = writer.views
+    home = _collect(views, "home_charts", data, "index.md", prefix="home")
+    writer.write("index.md", "home.md.j2", home, findings=findings(data, "index.md"))
     nav: list[NavItem] = [{"Home": "index.md"}]
     analyses: list[NavItem] = []
-    for results_file in sorted(present):
-        template = f"pages/{results_file}.md.j2"
+    for view in sorted(views, key=lambda v: v.results):
+        template = view.template("page")
         if not writer.exists(template):
             continue
-        page = names.analysis_page(results_file)
-        charts = _collect(ANALYSIS_CHARTS, {results_file}, data, page)
-        writer.write(page, template, charts, doc=data.get(results_file))
-        title = _title(env, template, results_file)
-        extra = EXTRA_PAGES[results_file](data) if results_file in EXTRA_PAGES else []
+        page = names.analysis_page(view.results)
+        charts = _collect([view], "page_charts", data, page)
+        writer.write(page, template, charts, doc=data.get(view.results))
+        title = view.title or view.results
+        extra = view.extra_pages(data) if view.extra_pages else []
         for more in extra:
-            writer.write(more.page, more.template, {}, doc=data.get(results_file),
+            writer.write(more.page, more.template, {}, doc=data.get(view.results),
                          **more.context)
         analyses.append({title: [page, *({more.title: more.page} for more in extra)]}
                         if extra else {title: page})
@@ -183,12 +175,12 @@ def render_pages(data: SiteData, docs: Path, env: jinja2.Environment | None = No
     layers: list[NavItem] = []
     for layer in track(range(data.num_layers), data.num_layers, "Rendering layer and head pages"):
         page = names.layer_page(layer)
-        writer.write(page, "layer.md.j2", _collect(LAYER_CHARTS, present, data, layer, page),
+        writer.write(page, "layer.md.j2", _collect(views, "layer_charts", data, layer, page),
                      layer=layer)
         section: list[NavItem] = [{f"Layer {layer} overview": page}]
         for head in range(data.num_heads):
             hpage = names.head_page(layer, head)
-            charts = _collect(HEAD_CHARTS, present, data, layer, head, hpage)
+            charts = _collect(views, "head_charts", data, layer, head, hpage)
             writer.write(hpage, "head.md.j2", charts, layer=layer, head=head,
                          near=neighbours(data, layer, head))
             section.append({names.head_label(layer, head): hpage})
@@ -197,12 +189,3 @@ def render_pages(data: SiteData, docs: Path, env: jinja2.Environment | None = No
     writer.write("about.md", "about.md.j2", {}, manifest=data.get("manifest"))
     nav.append({"About": "about.md"})
     return nav, writer
-
-
-def _title(env: jinja2.Environment, template: str, fallback: str) -> str:
-    """A page template names its navigation title in a ``{# title: ... #}`` first line."""
-    source = env.loader.get_source(env, template)[0]  # type: ignore[union-attr]
-    first = source.splitlines()[0] if source else ""
-    if first.startswith("{# title:") and first.endswith("#}"):
-        return first[len("{# title:"):-2].strip()
-    return fallback

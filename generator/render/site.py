@@ -15,7 +15,7 @@ from generator import swap
 from generator.render.assets import write_assets
 from generator.render.mkdocs_build import MkDocsProcess, run_mkdocs, site_config, write_config
 from generator.render.pages import render_pages
-from generator.render.view import load_site_data
+from generator.render.site_data import load_site_data
 from generator.timings import Timings
 
 SITE_SRC, SITE, SITE_OFFLINE = "site_src", "site", "site-offline"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.render.view import SiteData, load_site_data
+from generator.render.site_data import SiteData, load_site_data
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "results"
 

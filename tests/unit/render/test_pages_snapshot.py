@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator.render.pages import render_pages
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 SNAPSHOTS = Path(__file__).resolve().parents[2] / "snapshots" / "site_src"
 UPDATE = os.environ.get("HEADATLAS_UPDATE_SNAPSHOTS") == "1"

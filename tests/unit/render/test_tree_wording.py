@@ -12,7 +12,7 @@ import copy
 from pathlib import Path
 
 from generator.render.pages import render_pages
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 COREF_FILES = {"analyses/coref.md", "assets/headatlas/charts/analyses/coref.js"}
 
