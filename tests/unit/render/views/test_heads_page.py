@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 
 from generator.render.pages import render_pages
-from generator.render.view import SiteData
+from generator.render.site_data import SiteData
 
 
 def heads_page(data: SiteData, tmp_path: Path) -> str:
