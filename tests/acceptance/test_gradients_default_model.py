@@ -52,7 +52,9 @@ def straightforward_figure3(lm, segments, seed: int) -> tuple[dict, dict]:
 
 
 def test_figure3_with_default_model():
-    config = make_config({"max_segments": 60, "gradient_segments": SEGMENTS})
+    # short segments kept: the sample then has segments of unequal length (padded batches)
+    config = make_config({"max_segments": 60, "gradient_segments": SEGMENTS,
+                          "keep_short_segments": True})
     lm = load_model("default")
     stream = prepare_gradients(config, lm)
     assert stream.header["objective"]["name"] == "representation"
