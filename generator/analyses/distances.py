@@ -166,7 +166,7 @@ def sampling_summary(sum_half: torch.Tensor, rows_half: Sequence[float],
                      total: int | None) -> dict[str, Any]:
     """heads.json ``sampling``: the split-half error of the distances and the agreement of the
     two halves' maps (nearest heads, clusters; the functions of headmap.py)."""
-    from generator.analyses.headmap import compare_maps
+    from generator.analyses.headmap import cluster_heads, compare_maps
 
     n0, n1 = (float(r) for r in rows_half)
     n = n0 + n1
@@ -193,7 +193,9 @@ def sampling_summary(sum_half: torch.Tensor, rows_half: Sequence[float],
         out["relative_error"] = {"median": round(float(np.median(rel)), 6),
                                  "p95": round(float(np.percentile(rel, 95)), 6),
                                  "max": round(float(rel.max()), 6)}
-    out["halves"] = compare_maps(np.round(d0, 6), np.round(d1, 6))
+    full_clusters, _ = cluster_heads(np.round(d, 6))  # the map's own k (post-processing's)
+    out["halves"] = compare_maps(np.round(d0, 6), np.round(d1, 6),
+                                 at_k=int(full_clusters.max()) + 1)
     return out
 
 

@@ -83,6 +83,19 @@ def cluster_heads(
     return _first_seen_order(best[2]), scores
 
 
+def clusters_at(distance: np.ndarray, k: int) -> np.ndarray:
+    """The same Ward tree as ``cluster_heads``, cut into ``k`` clusters (numbered by lowest head
+    index; fewer when ties in the tree allow no cut into exactly k)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    if distance.shape[0] < 3 or k < 2:
+        return np.zeros(distance.shape[0], dtype=int)
+    euclidean = np.sqrt(np.clip(distance, 0.0, None))
+    tree = linkage(squareform(euclidean, checks=False), method=LINKAGE)
+    return _first_seen_order(fcluster(tree, t=k, criterion="maxclust"))
+
+
 def nearest_heads(distance: np.ndarray, count: int = NEAREST) -> list[list[int]]:
     """Each head's ``count`` nearest other heads, closest first (ties: lower index first)."""
     k = distance.shape[0]
@@ -104,12 +117,16 @@ def matched_heads(a: np.ndarray, b: np.ndarray) -> int:
     return int(table[rows, cols].sum())
 
 
-def compare_maps(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+def compare_maps(a: np.ndarray, b: np.ndarray, at_k: int | None = None) -> dict[str, Any]:
     """How far two distance matrices of the same heads give the same map, by the map's own rules
     (``nearest_heads``, ``cluster_heads``): heads whose nearest head differs, whose set of
     nearest heads differs, the mean number of nearest heads both share, each one's number of
     clusters, the adjusted Rand index of the two clusterings, and the heads that change cluster
-    after the best matching of clusters."""
+    after the best matching of clusters.
+
+    With ``at_k`` (the full map's number of clusters) also the same two figures with both cut
+    into ``at_k`` clusters: when the silhouettes of several k are close, each half may pick
+    another k although the groups themselves agree, and these say so."""
     from sklearn.metrics import adjusted_rand_score
 
     near_a, near_b = nearest_heads(a), nearest_heads(b)
@@ -117,7 +134,7 @@ def compare_maps(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     clusters_a, _ = cluster_heads(a)
     clusters_b, _ = cluster_heads(b)
     k = a.shape[0]
-    return {
+    out: dict[str, Any] = {
         "nearest_changed": sum(x[:1] != y[:1] for x, y in pairs),
         "nearest5_changed": sum(set(x) != set(y) for x, y in pairs),
         "nearest5_shared": round(sum(len(set(x) & set(y)) for x, y in pairs) / max(k, 1), 6),
@@ -126,6 +143,12 @@ def compare_maps(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
         "adjusted_rand": round(float(adjusted_rand_score(clusters_a, clusters_b)), 6),
         "cluster_changed": k - matched_heads(clusters_a, clusters_b) if k else 0,
     }
+    if at_k is not None:
+        fixed_a, fixed_b = clusters_at(a, at_k), clusters_at(b, at_k)
+        out["at_k"] = at_k
+        out["adjusted_rand_at_k"] = round(float(adjusted_rand_score(fixed_a, fixed_b)), 6)
+        out["cluster_changed_at_k"] = k - matched_heads(fixed_a, fixed_b) if k else 0
+    return out
 
 
 def add_head_map(documents: dict[str, dict[str, Any]]) -> None:

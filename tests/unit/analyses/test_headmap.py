@@ -11,6 +11,7 @@ import pytest
 from generator.analyses.headmap import (
     add_head_map,
     cluster_heads,
+    clusters_at,
     compare_maps,
     matched_heads,
     mds_2d,
@@ -127,3 +128,20 @@ def test_compare_maps_counts_what_a_moved_head_changes():
     assert got["nearest5_changed"] == sum(set(x) != set(y) for x, y in zip(na, nb, strict=True))
     assert got["nearest5_shared"] == pytest.approx(
         np.mean([len(set(x) & set(y)) for x, y in zip(na, nb, strict=True)]), abs=1e-6)
+
+
+def test_compare_maps_at_the_maps_k_sees_agreeing_groups():
+    """Half b brings two groups close, so its silhouette picks 2 clusters where a picks 3; cut
+    into a's 3 clusters, both still find the same three tight groups."""
+    distance, points = grouped_distances()
+    moved = points.copy()
+    moved[[2, 5, 8]] = points[[1, 4, 7]] + np.array([0.0, 0.6])  # group 3 next to group 2
+    other = ((moved[:, None, :] - moved[None, :, :]) ** 2).sum(-1)
+    got = compare_maps(distance, other, at_k=3)
+    assert got["num_clusters"] == [3, 2]
+    assert got["cluster_changed"] == 3  # the merged group's three heads are unmatched
+    assert got["at_k"] == 3
+    assert got["adjusted_rand_at_k"] == 1.0
+    assert got["cluster_changed_at_k"] == 0
+    assert clusters_at(other, 3).tolist() == [0, 1, 2, 0, 1, 2, 0, 1, 2]
+    assert "at_k" not in compare_maps(distance, other)
