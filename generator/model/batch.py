@@ -25,6 +25,10 @@ class AttentionBatch:
     word_ids: torch.Tensor  # [B, N] int64, -1 for specials, padding and unknown words
     lengths: torch.Tensor  # [B] int64
     index: torch.Tensor  # [B] int64: position of each segment in the corpus
+    layers: torch.Tensor | None = None
+    """[L'] int64: the model layers the layer axis of ``attentions`` holds, when a batch carries
+    only some of them (per-layer extraction of large decoders folds each layer into the
+    analyses as it is produced); None: every layer, 0..L-1. See ``layer_ids``."""
 
     @property
     def size(self) -> int:
@@ -46,17 +50,31 @@ class AttentionBatch:
     def is_punct(self) -> torch.Tensor:
         return self.roles == R.PUNCT
 
+    def layer_ids(self) -> list[int]:
+        """The model layer of each index of the layer axis (0..L-1 for a whole batch)."""
+        if self.layers is None:
+            return list(range(int(self.attentions.shape[1])))
+        return [int(v) for v in self.layers.tolist()]
+
+    @property
+    def whole(self) -> bool:
+        """True when the batch holds every layer (no ``layers`` given)."""
+        return self.layers is None
+
     def to(self, device: torch.device | str) -> AttentionBatch:
         """The same batch with every tensor on ``device`` (itself when all are there already)."""
         device = torch.device(device)
-        tensors = {k: v for k, v in self.tensors().items() if v is not None}
+        tensors = self.tensors()
         if all(t.device == device for t in tensors.values()):
             return self
         return type(self)(**{k: v.to(device) for k, v in tensors.items()})
 
     def tensors(self) -> dict[str, torch.Tensor]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """Every tensor by field name (optional fields only when set)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__
+                if getattr(self, name) is not None}
 
     @classmethod
     def from_tensors(cls, tensors: dict[str, torch.Tensor]) -> AttentionBatch:
-        return cls(**{name: tensors[name] for name in cls.__dataclass_fields__})
+        return cls(**{name: tensors[name] for name in cls.__dataclass_fields__
+                      if name in tensors})
