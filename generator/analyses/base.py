@@ -33,6 +33,9 @@ class AnalysisContext:
     data: Any = None
     tokenizer: Any = None
     """The model's tokenizer, for analyses that keep token strings (e.g. example maps)."""
+    kind: Literal["encoder", "decoder"] = "encoder"
+    """The model family: a decoder's attention is causal (row i sees columns j <= i), so its
+    analyses follow SPEC section 11 (rows i >= 1, position 0 as the sink, no [CLS]/[SEP])."""
 
 
 class Accumulator:
