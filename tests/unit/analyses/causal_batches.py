@@ -63,3 +63,49 @@ def fed_whole_and_sliced(make: type[Accumulator], ctx: AnalysisContext,
     for b, layer in pieces:
         sliced.update(layer_slice(batches[b], [layer]))
     return whole, sliced
+
+
+# Segment 1: "<bos> a , b" (n = 4); segment 2: "<bos> , c" (n = 3, padded to 4 beside it).
+ROLES_1 = [R.OTHER_SPECIAL, R.WORD, R.PUNCT, R.WORD]
+ROLES_2 = [R.OTHER_SPECIAL, R.PUNCT, R.WORD]
+
+HAND_1 = [[1.0, 0.0, 0.0, 0.0],
+          [0.6, 0.4, 0.0, 0.0],
+          [0.5, 0.3, 0.2, 0.0],
+          [0.1, 0.2, 0.3, 0.4]]
+HAND_2 = [[1.0, 0.0, 0.0],
+          [0.2, 0.8, 0.0],
+          [0.3, 0.6, 0.1]]
+
+
+def uniform(n: int) -> torch.Tensor:
+    """Row i spread evenly over its i + 1 visible tokens."""
+    return torch.tril(torch.ones(n, n)) / torch.arange(1, n + 1)[:, None]
+
+
+def sink(n: int) -> torch.Tensor:
+    """Every row on position 0."""
+    m = torch.zeros(n, n)
+    m[:, 0] = 1.0
+    return m
+
+
+def previous(n: int) -> torch.Tensor:
+    """Row 0 on itself, every other row on its previous token."""
+    m = torch.zeros(n, n)
+    m[0, 0] = 1.0
+    m[torch.arange(1, n), torch.arange(0, n - 1)] = 1.0
+    return m
+
+
+def hand_maps() -> list[torch.Tensor]:
+    """2 layers x 2 heads per segment: L0H0 hand-made, L0H1 uniform, L1H0 sink, L1H1 previous."""
+    out = []
+    for hand, n in ((HAND_1, 4), (HAND_2, 3)):
+        out.append(torch.stack([torch.stack([torch.tensor(hand), uniform(n)]),
+                                torch.stack([sink(n), previous(n)])]))
+    return out
+
+
+def hand_batch() -> AttentionBatch:
+    return make_batch(hand_maps(), [ROLES_1, ROLES_2])

@@ -13,63 +13,21 @@ from generator.analyses.causal_surface import (
     NoBosSurface,
 )
 from generator.analyses.surface import add_layer_means
-from generator.model.roles import OTHER_SPECIAL, PUNCT, WORD
 from tests.unit.analyses.batches import make_batch
 from tests.unit.analyses.causal_batches import (
+    ROLES_1,
+    ROLES_2,
     context,
     fed_whole_and_sliced,
+    hand_batch,
+    hand_maps,
     layer_slice,
     random_batch,
 )
 
-# Segment 1: "<bos> a , b" (n = 4); segment 2: "<bos> , c" (n = 3, padded to 4 beside it).
-ROLES_1 = [OTHER_SPECIAL, WORD, PUNCT, WORD]
-ROLES_2 = [OTHER_SPECIAL, PUNCT, WORD]
-
-HAND_1 = [[1.0, 0.0, 0.0, 0.0],
-          [0.6, 0.4, 0.0, 0.0],
-          [0.5, 0.3, 0.2, 0.0],
-          [0.1, 0.2, 0.3, 0.4]]
-HAND_2 = [[1.0, 0.0, 0.0],
-          [0.2, 0.8, 0.0],
-          [0.3, 0.6, 0.1]]
-
-
-def uniform(n: int) -> torch.Tensor:
-    """Row i spread evenly over its i + 1 visible tokens."""
-    return torch.tril(torch.ones(n, n)) / torch.arange(1, n + 1)[:, None]
-
-
-def sink(n: int) -> torch.Tensor:
-    """Every row on position 0."""
-    m = torch.zeros(n, n)
-    m[:, 0] = 1.0
-    return m
-
-
-def previous(n: int) -> torch.Tensor:
-    """Row 0 on itself, every other row on its previous token."""
-    m = torch.zeros(n, n)
-    m[0, 0] = 1.0
-    m[torch.arange(1, n), torch.arange(0, n - 1)] = 1.0
-    return m
-
-
-def hand_maps() -> list[torch.Tensor]:
-    """2 layers x 2 heads per segment: L0H0 hand-made, L0H1 uniform, L1H0 sink, L1H1 previous."""
-    out = []
-    for hand, n in ((HAND_1, 4), (HAND_2, 3)):
-        out.append(torch.stack([torch.stack([torch.tensor(hand), uniform(n)]),
-                                torch.stack([sink(n), previous(n)])]))
-    return out
-
-
-def hand_batch():
-    return make_batch(hand_maps(), [ROLES_1, ROLES_2])
-
-
-# Worked out by hand, per segment the mean over rows i >= 1 (3 rows, then 2), then the mean of the
-# two segments:
+# The hand-made maps are in causal_batches.py (HAND_1, HAND_2 and the uniform, sink and
+# previous heads). Worked out by hand, per segment the mean over rows i >= 1 (3 rows, then 2),
+# then the mean of the two segments:
 EXPECTED = {
     # L0H0. seg 1: first (0.6+0.5+0.1)/3 = 0.4; seg 2: (0.2+0.3)/2 = 0.25
     ("first", 0, 0): (0.4 + 0.25) / 2,
