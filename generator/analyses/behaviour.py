@@ -9,6 +9,13 @@ Two kinds, both with every threshold written into heads.json so the pages can pr
   vertical = mean mass on [CLS]/[SEP] columns (cls + sep), diagonal = mean mass on i-1, i, i+1
   (prev + self + next), block = mean mass a word gives to words of its own part (see blocks.py).
   The first rule that applies wins; "heterogeneous" when none does.
+
+A decoder (general.json ``architecture_kind: "decoder"``, SPEC section 11) gets the same fields
+from its own rules: prev > 0.5, broad = entropy_normalised > 0.8, sink = first > 0.6,
+punct > 0.6, induction > 0.4, duplicate > 0.4 (the last two from general.json's ``induction``
+block, left out when the synthetic sequences were not run), in this order; its pattern classes
+read vertical = first + punct (position 0 and "." or ","), diagonal = prev + self, and have no
+block class (a decoder segment has no [SEP]-delimited parts).
 """
 
 from __future__ import annotations
@@ -88,14 +95,25 @@ def _flat(grid: list[list[float]]) -> list[float]:
     return [v for row in grid for v in row]
 
 
+def architecture_kind(general: dict[str, Any]) -> str:
+    """"decoder" or "encoder", as general.json says (top level, else its ``model``); encoder when
+    it says nothing."""
+    kind = general.get("architecture_kind", general.get("model", {}).get("architecture_kind"))
+    return "decoder" if kind == "decoder" else "encoder"
+
+
 def add_behaviour_labels(documents: dict[str, dict[str, Any]]) -> None:
     """Post-processing: labels, paper_label, pattern and their scores and thresholds, in heads.json.
 
     Reads the general metrics ([layer][head] grids) and heads.json's block scores; heads are
-    numbered ``layer * num_heads + head``.
+    numbered ``layer * num_heads + head``. A decoder's heads get the rules of SPEC section 11
+    (``add_decoder_labels``).
     """
     general, heads = documents.get("general"), documents.get("heads")
     if general is None or heads is None or "metrics" not in general:
+        return
+    if architecture_kind(general) == "decoder":
+        add_decoder_labels(general, heads)
         return
     metrics = {name: _flat(general["metrics"][name])
                for name in ("self", "next", "prev", "cls", "sep", "punct", "entropy")}
@@ -124,5 +142,88 @@ def add_behaviour_labels(documents: dict[str, dict[str, Any]]) -> None:
             "diagonal": "mean attention to the previous, same and next token (prev + self + next)",
             "block": "mean attention a word gives to words of its own part ([SEP]-delimited)",
             "block_uniform": "block for attention spread evenly over all tokens",
+        },
+    }
+
+
+# ---- decoders (SPEC section 11)
+
+DECODER_BROAD_MIN = 0.8
+SINK_LABEL_MIN = 0.6
+INDUCTION_LABEL_MIN = 0.4
+
+DECODER_RULES: tuple[Rule, ...] = (
+    Rule("prev", "prev", 0.5, "over half of its attention goes to the previous token"),
+    Rule("broad", "entropy_normalised", DECODER_BROAD_MIN,
+         "normalised entropy above 0.8: spread broadly over the tokens it can see"),
+    Rule("sink", "first", SINK_LABEL_MIN,
+         "over 60% of its attention goes to position 0 (the attention sink)"),
+    Rule("punct", "punct", 0.6, 'over 60% of its attention goes to "." or ","'),
+    Rule("induction", "induction", INDUCTION_LABEL_MIN,
+         "on repeated random tokens, over 40% of its attention goes to the token that followed "
+         "the earlier occurrence of the current token"),
+    Rule("duplicate", "duplicate", INDUCTION_LABEL_MIN,
+         "on repeated random tokens, over 40% of its attention goes to the earlier occurrence "
+         "of the current token"),
+)
+
+DECODER_PATTERN_RULES: tuple[dict[str, Any], ...] = (
+    {"label": "vertical+diagonal",
+     "rule": f"vertical >= {VERTICAL_DIAGONAL_MIN} and diagonal >= {VERTICAL_DIAGONAL_MIN}",
+     "description": "attends both to position 0 or punctuation and to itself and the previous "
+                    "token"},
+    {"label": "vertical", "rule": f"vertical >= {VERTICAL_MIN}",
+     "description": 'at least 40% of its attention goes to position 0 and "." or "," columns'},
+    {"label": "diagonal", "rule": f"diagonal >= {DIAGONAL_MIN}",
+     "description": "at least 40% of its attention goes to the previous or same token"},
+    {"label": "heterogeneous", "rule": "none of the above",
+     "description": "no single pattern dominates"},
+)
+
+
+def decoder_pattern_class(vertical: float, diagonal: float) -> str:
+    """The Kovaleva et al. class of one decoder head: the first of DECODER_PATTERN_RULES."""
+    if vertical >= VERTICAL_DIAGONAL_MIN and diagonal >= VERTICAL_DIAGONAL_MIN:
+        return "vertical+diagonal"
+    if vertical >= VERTICAL_MIN:
+        return "vertical"
+    if diagonal >= DIAGONAL_MIN:
+        return "diagonal"
+    return "heterogeneous"
+
+
+def add_decoder_labels(general: dict[str, Any], heads: dict[str, Any]) -> None:
+    """heads.json's labels for a decoder, in the encoder's fields: ``paper_label`` is the last
+    rule of DECODER_RULES that applies (the key keeps its name so the pages read one layout),
+    ``thresholds.paper`` lists the rules applied and ``thresholds.kind`` is "decoder"."""
+    grids = dict(general["metrics"])
+    induction = general.get("induction") or {}
+    for name in ("induction", "duplicate"):
+        if name in induction:
+            grids[name] = induction[name]
+    rules = tuple(rule for rule in DECODER_RULES if rule.metric in grids)
+    needed = {rule.metric for rule in rules} | {"first", "punct", "prev", "self"}
+    metrics = {name: _flat(grids[name]) for name in sorted(needed)}
+    count = len(metrics["first"])
+    vertical = [metrics["first"][k] + metrics["punct"][k] for k in range(count)]
+    diagonal = [metrics["prev"][k] + metrics["self"][k] for k in range(count)]
+    scores = heads.setdefault("pattern_scores", {})
+    scores["vertical"] = [round(v, 6) for v in vertical]
+    scores["diagonal"] = [round(v, 6) for v in diagonal]
+    matched = [[rule.label for rule in rules if metrics[rule.metric][k] > rule.above]
+               for k in range(count)]
+    patterns = [decoder_pattern_class(vertical[k], diagonal[k]) for k in range(count)]
+    heads["paper_label"] = [m[-1] if m else None for m in matched]
+    heads["pattern"] = patterns
+    heads["labels"] = [m + [p] for m, p in zip(matched, patterns, strict=True)]
+    heads["thresholds"] = {
+        "kind": "decoder",
+        "paper": [rule.as_dict() for rule in rules],
+        "paper_order": "applied in this order; the label shown is the last that applies",
+        "pattern": list(DECODER_PATTERN_RULES),
+        "pattern_order": "the first rule that applies gives the class",
+        "pattern_scores": {
+            "vertical": 'mean attention to position 0 and "." or "," columns (first + punct)',
+            "diagonal": "mean attention to the previous and same token (prev + self)",
         },
     }

@@ -61,3 +61,75 @@ def test_labels_on_a_constructed_metric_grid():
     assert heads["pattern_scores"]["diagonal"] == [0.8, 0.3, 0.0, 0.0]
     assert [r["above"] for r in heads["thresholds"]["paper"]] == [0.5, 0.5, 3.8, 0.6, 0.6, 0.6]
     assert len(heads["thresholds"]["pattern"]) == 5
+
+
+# ---- decoders (SPEC section 11)
+
+def decoder_documents(with_induction: bool = True, where: str = "top"):
+    """2 layers x 2 heads of a decoder, [layer][head] grids as in general.json."""
+    general = {"metrics": {
+        "first": [[0.7, 0.1], [0.2, 0.65]],
+        "punct": [[0.0, 0.0], [0.7, 0.0]],
+        "prev": [[0.5, 0.55], [0.0, 0.0]],
+        "self": [[0.1, 0.3], [0.05, 0.0]],
+        "entropy": [[4.0, 4.0], [4.0, 4.0]],  # above the encoder's 3.8: never read for decoders
+        "entropy_normalised": [[0.3, 0.5], [0.85, 0.2]],
+    }}
+    if where == "top":
+        general["architecture_kind"] = "decoder"
+    else:
+        general["model"] = {"architecture_kind": "decoder"}
+    if with_induction:
+        general["induction"] = {"induction": [[0.0, 0.0], [0.1, 0.45]],
+                                "duplicate": [[0.0, 0.41], [0.0, 0.5]]}
+    return {"general": general, "heads": {}}
+
+
+def test_decoder_labels_on_a_constructed_grid():
+    documents = decoder_documents()
+    add_behaviour_labels(documents)
+    heads = documents["heads"]
+    # head 0: prev 0.5 is not above 0.5; first 0.7 > 0.6 -> sink
+    # head 1: prev 0.55 -> prev; duplicate 0.41 -> duplicate
+    # head 2: entropy_normalised 0.85 -> broad; punct 0.7 -> punct
+    # head 3: first 0.65 -> sink; induction 0.45, duplicate 0.5 -> both
+    assert heads["labels"] == [["sink", "vertical+diagonal"], ["prev", "duplicate", "diagonal"],
+                               ["broad", "punct", "vertical"],
+                               ["sink", "induction", "duplicate", "vertical"]]
+    assert heads["paper_label"] == ["sink", "duplicate", "punct", "duplicate"]
+    # vertical = first + punct, diagonal = prev + self
+    assert heads["pattern_scores"] == {"vertical": [0.7, 0.1, 0.9, 0.65],
+                                       "diagonal": [0.6, 0.85, 0.05, 0.0]}
+    assert heads["pattern"] == ["vertical+diagonal", "diagonal", "vertical", "vertical"]
+    thresholds = heads["thresholds"]
+    assert thresholds["kind"] == "decoder"
+    assert [(r["label"], r["metric"], r["above"]) for r in thresholds["paper"]] == [
+        ("prev", "prev", 0.5), ("broad", "entropy_normalised", 0.8), ("sink", "first", 0.6),
+        ("punct", "punct", 0.6), ("induction", "induction", 0.4),
+        ("duplicate", "duplicate", 0.4)]
+    assert [p["label"] for p in thresholds["pattern"]] == [
+        "vertical+diagonal", "vertical", "diagonal", "heterogeneous"]
+
+
+def test_decoder_labels_without_synthetic_sequences():
+    documents = decoder_documents(with_induction=False, where="model")
+    add_behaviour_labels(documents)
+    heads = documents["heads"]
+    assert heads["labels"] == [["sink", "vertical+diagonal"], ["prev", "diagonal"],
+                               ["broad", "punct", "vertical"], ["sink", "vertical"]]
+    assert [r["label"] for r in heads["thresholds"]["paper"]] == ["prev", "broad", "sink",
+                                                                   "punct"]
+
+
+def test_encoders_keep_the_paper_rules():
+    """An encoder's heads.json is the same whether general.json names its kind or not."""
+    grid = [[0.7, 0.1], [0.2, 0.65]]
+    metrics = {name: grid for name in ("self", "next", "prev", "cls", "sep", "punct", "entropy")}
+    plain = {"general": {"metrics": metrics}, "heads": {}}
+    named = {"general": {"metrics": metrics, "architecture_kind": "encoder"}, "heads": {}}
+    add_behaviour_labels(plain)
+    add_behaviour_labels(named)
+    assert named["heads"] == plain["heads"]
+    assert "kind" not in plain["heads"]["thresholds"]
+    assert plain["heads"]["labels"][0] == ["next", "prev", "cls", "sep", "punct",
+                                           "vertical+diagonal"]
