@@ -14,8 +14,8 @@ from generator import swap
 from generator.analyses.base import AnalysisContext
 from generator.analyses.registry import MODEL_STEPS, POSTPROCESSORS, STREAMS, analyses_for
 from generator.config import BuildConfig, config_as_dict
-from generator.corpus.segment import Segment, segments_digest
 from generator.corpus.text_cache import read_ahead
+from generator.encoding.segment import Segment, segments_digest
 from generator.model.batch import AttentionBatch
 from generator.model.cache import AttentionCache, attention_bytes, cache_key, numeric_versions
 from generator.model.extraction import extract, plan_batches

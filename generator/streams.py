@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.config import BuildConfig
-from generator.corpus.segment import Segment
+from generator.encoding.segment import Segment
 from generator.model.batch import AttentionBatch
 from generator.model.loading import LoadedModel
 from generator.timings import Timings

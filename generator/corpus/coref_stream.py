@@ -12,7 +12,7 @@ from generator.corpus.conll2012 import is_conll2012, read_conll2012, spacy_parse
 from generator.corpus.coref_windows import CorefWindow, build_windows
 from generator.corpus.entities import read_entity_conllu
 from generator.corpus.mentions import CorefCorpus
-from generator.corpus.words import encode_words
+from generator.encoding.words import encode_words
 from generator.errors import HeadAtlasError
 from generator.model.loading import LoadedModel
 from generator.results import file_digest

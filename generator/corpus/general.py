@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from generator.config import BuildConfig
-from generator.corpus.segments import build_segments, load_segments_json
 from generator.corpus.text_cache import corpus_documents
+from generator.encoding.segments import build_segments, load_segments_json
 from generator.model.loading import LoadedModel
 from generator.results import file_digest
 from generator.streams import StreamInput

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from generator.config import BuildConfig
 from generator.corpus.conllu import Sentence, read_conllu
-from generator.corpus.segment import Segment
 from generator.corpus.text_cache import corpus_documents, parsed_sentences
-from generator.corpus.words import encode_words
+from generator.encoding.segment import Segment
+from generator.encoding.words import encode_words
 from generator.model.loading import LoadedModel
 from generator.progress import say
 from generator.results import file_digest
