@@ -22,7 +22,7 @@ from generator.model.extraction import extract, plan_batches
 from generator.model.loading import LoadedModel, load_model
 from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
-from generator.streams import BatchSource, StreamInput
+from generator.streams.base import BatchSource, StreamInput
 from generator.timings import Timings
 
 HOST = torch.device("cpu")

@@ -25,12 +25,12 @@ from generator.analyses.gradients import GradientImportance, add_gradient_layer_
 from generator.analyses.headmap import add_head_map
 from generator.analyses.surface import SurfaceStats, add_layer_means
 from generator.analyses.syntax import DependencySyntax
-from generator.corpus.coref_stream import prepare_coref
-from generator.corpus.general import prepare_general
-from generator.corpus.gradient_sample import prepare_gradients
-from generator.corpus.treebank import prepare_syntax
 from generator.probes.run import run_probes
-from generator.streams import ModelStep, Preparer
+from generator.streams.base import ModelStep, Preparer
+from generator.streams.coref import prepare_coref
+from generator.streams.general import prepare_general
+from generator.streams.gradients import prepare_gradients
+from generator.streams.syntax import prepare_syntax
 
 
 @dataclass(frozen=True)

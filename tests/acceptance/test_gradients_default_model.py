@@ -8,8 +8,8 @@ import torch
 from generator.analyses.base import AnalysisContext
 from generator.analyses.gradients import GradientImportance, add_gradient_layer_means
 from generator.config import make_config
-from generator.corpus.gradient_sample import prepare_gradients
 from generator.model.loading import load_model
+from generator.streams.gradients import prepare_gradients
 
 pytestmark = pytest.mark.slow
 

@@ -14,10 +14,10 @@ import random
 from collections.abc import Mapping
 
 from generator.config import BuildConfig
-from generator.corpus.general import prepare_general
 from generator.model.gradients import REPRESENTATION, GradientExtractor
 from generator.model.loading import LoadedModel
-from generator.streams import Lending, StreamInput
+from generator.streams.base import Lending, StreamInput
+from generator.streams.general import prepare_general
 
 
 def prepare_gradients(config: BuildConfig, lm: LoadedModel,

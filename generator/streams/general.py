@@ -9,7 +9,7 @@ from generator.corpus.text_cache import corpus_documents
 from generator.encoding.segments import build_segments, load_segments_json
 from generator.model.loading import LoadedModel
 from generator.results import file_digest
-from generator.streams import StreamInput
+from generator.streams.base import StreamInput
 
 
 def prepare_general(config: BuildConfig, lm: LoadedModel,

@@ -20,7 +20,7 @@ from generator.encoding.words import encode_words
 from generator.model.loading import LoadedModel
 from generator.progress import say
 from generator.results import file_digest
-from generator.streams import StreamInput
+from generator.streams.base import StreamInput
 
 
 @dataclass(frozen=True)
