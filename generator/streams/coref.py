@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +24,7 @@ class CorefData:
     skipped: dict[str, int] = field(default_factory=dict)
 
 
-def prepare_coref(config: BuildConfig, lm: LoadedModel,
-                  earlier: Mapping[str, StreamInput] | None = None) -> StreamInput | None:
+def prepare_coref(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
     """Windows of the --coref file as segments; None when no coreference file is given."""
     if config.coref is None:
         return None
