@@ -1,4 +1,4 @@
-"""The build, one direction: corpus -> extraction -> analyses -> results JSON -> pages -> site."""
+"""The build, one direction: corpus -> streams -> extraction -> analyses -> results JSON -> site."""
 
 from __future__ import annotations
 
