@@ -31,7 +31,7 @@ import json, sys, time, torch
 from pathlib import Path
 from generator.allocator import keep_freed_memory
 from generator.config import BuildConfig
-from generator.corpus.general import prepare_general
+from generator.streams.general import prepare_general
 from generator.model.extraction import plan_batches
 from generator.model.loading import load_model
 args = json.loads(sys.argv[1])

@@ -1,9 +1,9 @@
-"""The build, one direction: corpus -> extraction -> analyses -> results JSON -> pages -> site."""
+"""The build, one direction: corpus -> streams -> extraction -> analyses -> results JSON -> site."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,15 +14,15 @@ from generator import swap
 from generator.analyses.base import AnalysisContext
 from generator.analyses.registry import MODEL_STEPS, POSTPROCESSORS, STREAMS, analyses_for
 from generator.config import BuildConfig, config_as_dict
-from generator.corpus.segment import Segment, segments_digest
 from generator.corpus.text_cache import read_ahead
+from generator.encoding.segment import Segment, segments_digest
 from generator.model.batch import AttentionBatch
 from generator.model.cache import AttentionCache, attention_bytes, cache_key, numeric_versions
 from generator.model.extraction import extract, plan_batches
 from generator.model.loading import LoadedModel, load_model
 from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
-from generator.streams import BatchSource, StreamInput
+from generator.streams.base import BatchSource, StreamInput, StreamSpec, preparation_order
 from generator.timings import Timings
 
 HOST = torch.device("cpu")
@@ -102,23 +102,51 @@ def stream_batches(
                        description=description, timings=timings, skip=skip)
 
 
+def prepare_streams(config: BuildConfig, lm: LoadedModel, timings: Timings,
+                    specs: Mapping[str, StreamSpec] = STREAMS
+                    ) -> tuple[dict[str, StreamInput], dict[str, float]]:
+    """Prepare every registered stream, each after the streams it needs
+    (``preparation_order``) and handed what it needs of them (``StreamSpec.arguments``).
+
+    Returns the prepared streams in registry order (one whose ``prepare`` returns None is left
+    out) and the seconds each took to prepare."""
+    prepared: dict[str, StreamInput] = {}
+    seconds: dict[str, float] = {}
+    for name in preparation_order(specs):
+        spec = specs[name]
+        start = time.perf_counter()
+        with timings.stage(f"prepare {name}"):
+            stream = spec.prepare(config, lm, **spec.arguments(prepared))
+        seconds[name] = time.perf_counter() - start
+        if stream is None:
+            continue
+        if stream.lends is not None and spec.lends_to is None:
+            raise ValueError(f"stream {name!r} lends its batches but its registry entry "
+                             "declares no lends_to")
+        prepared[name] = stream
+    return {name: prepared[name] for name in specs if name in prepared}, seconds
+
+
 def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: BuildConfig,
-                timings: Timings, seconds: dict[str, float]) -> dict[str, dict[str, Any]]:
-    """Run every prepared stream, lending streams first: each of their batches feeds their own
-    analyses and the borrower's, which then skips those segments. Returns the merged documents
-    by results file."""
+                timings: Timings, seconds: dict[str, float],
+                specs: Mapping[str, StreamSpec] = STREAMS) -> dict[str, dict[str, Any]]:
+    """Run every prepared stream, lending streams first: a stream that lends (its
+    ``StreamInput.lends`` set, to the stream its entry names in ``lends_to``) feeds each of its
+    batches to its own analyses and to the borrower's, renumbered as the borrower's segments;
+    the borrower then skips those segments. Returns the merged documents by results file."""
     runs = {name: StreamRun(name, lm, config, stream.data) for name, stream in prepared.items()}
     skip: dict[str, list[int]] = {}
     order = sorted(prepared, key=lambda name: prepared[name].lends is None)  # stable
     produced: dict[str, dict[str, dict[str, Any]]] = {}
     for name in order:
         stream = prepared[name]
-        lends = stream.lends if stream.lends and stream.lends.stream in runs else None
-        borrower = runs[lends.stream] if lends and runs[lends.stream].specs else None
+        target = specs[name].lends_to  # the borrower, when this stream lends and it has analyses
+        lent = stream.lends is not None and target in runs and bool(runs[target].specs)
+        borrower = runs[target] if lent else None
         if not runs[name].specs and borrower is None:
             continue
         start = time.perf_counter()
-        positions = torch.tensor(lends.positions if lends else [], dtype=torch.long)
+        positions = torch.tensor(stream.lends.positions if lent else [], dtype=torch.long)
         for batch in stream_batches(name, lm, stream.segments, config, timings=timings,
                                     description=stream.description, extractor=stream.extractor,
                                     skip=skip.get(name, ())):
@@ -127,7 +155,7 @@ def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: Build
                 there = positions[batch.index.cpu()].to(batch.index.device)
                 borrower.update(replace(batch, index=there), timings)
         if borrower is not None:
-            skip[lends.stream] = list(lends.positions)
+            skip[target] = list(stream.lends.positions)
         produced[name] = runs[name].documents(timings)
         timings.streams[name] = {"seconds": seconds[name] + time.perf_counter() - start,
                                  "segments": len(stream.segments)}
@@ -154,15 +182,7 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
             lm = load_model(config.model, device=config.device, precision=config.precision,
                             trust_remote_code=config.trust_remote_code)
         # Every stream reads its input before any is run, so a broken file fails in seconds.
-        prepared: dict[str, StreamInput] = {}
-        seconds: dict[str, float] = {}
-        for name, prepare in STREAMS.items():
-            start = time.perf_counter()
-            with timings.stage(f"prepare {name}"):
-                stream = prepare(config, lm, prepared)
-            seconds[name] = time.perf_counter() - start
-            if stream is not None:
-                prepared[name] = stream
+        prepared, seconds = prepare_streams(config, lm, timings)
     finally:
         if reader is not None:
             reader.stop()

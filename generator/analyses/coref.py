@@ -24,8 +24,8 @@ from generator.analyses.antecedents import (
     overlapped_only,
 )
 from generator.analyses.base import Accumulator, AnalysisContext, grid
-from generator.corpus.coref_stream import CorefData
 from generator.model.batch import AttentionBatch
+from generator.streams.coref import CorefData
 from generator.wordlevel import word_units
 
 BOOTSTRAP_SAMPLES = 1000

@@ -1,7 +1,9 @@
 """The one place streams, analyses and post-processing steps are registered.
 
 Adding an analysis is adding its module (an Accumulator), one line here and its template.
-``stream`` names the corpus it consumes (see ``STREAMS``); ``results_file`` the JSON document
+``STREAMS`` holds each stream's ``StreamSpec`` (``generator.streams.base``): its ``prepare``, what
+it takes from other streams (``needs``) and the stream it may lend its batches to (``lends_to``).
+An analysis's ``stream`` names the corpus it consumes; ``results_file`` the JSON document
 under OUT/results/ that its ``result()`` is merged into. ``POSTPROCESSORS`` run after every stream,
 in order, on the finished documents (by file name); they derive values from results, never from
 attention. ``MODEL_STEPS`` (by results file) are model work that is trained, not accumulated
@@ -25,12 +27,12 @@ from generator.analyses.gradients import GradientImportance, add_gradient_layer_
 from generator.analyses.headmap import add_head_map
 from generator.analyses.surface import SurfaceStats, add_layer_means
 from generator.analyses.syntax import DependencySyntax
-from generator.corpus.coref_stream import prepare_coref
-from generator.corpus.general import prepare_general
-from generator.corpus.gradient_sample import prepare_gradients
-from generator.corpus.treebank import prepare_syntax
 from generator.probes.run import run_probes
-from generator.streams import ModelStep, Preparer
+from generator.streams.base import ModelStep, Need, StreamSpec
+from generator.streams.coref import prepare_coref
+from generator.streams.general import prepare_general
+from generator.streams.gradients import prepare_gradients
+from generator.streams.syntax import prepare_syntax
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,16 @@ class AnalysisSpec:
         return self.accumulator.name
 
 
-STREAMS: dict[str, Preparer] = {
-    "general": prepare_general,
-    "coref": prepare_coref,
-    "syntax": prepare_syntax,
-    "gradients": prepare_gradients,
+STREAMS: dict[str, StreamSpec] = {
+    "general": StreamSpec(prepare_general),
+    "coref": StreamSpec(prepare_coref),
+    # without a treebank, parses the general stream's plain text
+    "syntax": StreamSpec(prepare_syntax, needs=(Need("general", "text"),)),
+    # a sample of the general segments, whose batches serve the general analyses too
+    "gradients": StreamSpec(prepare_gradients,
+                            needs=(Need("general", "segments"), Need("general", "header"),
+                                   Need("general", "inputs")),
+                            lends_to="general"),
 }
 
 ANALYSES: tuple[AnalysisSpec, ...] = (

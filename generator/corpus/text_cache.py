@@ -24,6 +24,7 @@ import random
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -113,18 +114,29 @@ def _cache(config: BuildConfig) -> TextCache:
     return TextCache(config.cache_root if config.cache else None)
 
 
-def corpus_documents(config: BuildConfig) -> tuple[list[Document], str, dict[str, str]]:
+@dataclass(frozen=True)
+class TextCorpus:
+    """A plain-text corpus as read: its documents, what the pages call it, its input digests."""
+
+    documents: list[Document]
+    description: str
+    """E.g. "plain text FILE" or "English Wikipedia sample (gensim test data)"."""
+    inputs: dict[str, str]
+    """Input file -> sha256, for the manifest (and the parse cache's key)."""
+
+
+def corpus_documents(config: BuildConfig) -> TextCorpus:
     """The plain-text corpus (--text, or the embedded Wikipedia sample): its documents, a
     description for the pages and its input digest for the manifest."""
     if config.text is not None:  # quick to read (and read first: its errors name the line)
         documents = read_text_file(config.text)
-        return (documents, f"plain text {config.text.name}",
-                {str(config.text): file_digest(config.text)})
+        return TextCorpus(documents, f"plain text {config.text.name}",
+                          {str(config.text): file_digest(config.text)})
     dump = default_dump_path()
     digest = file_digest(dump)
     key = {"kind": "wikipedia", "sha256": digest, "gensim": _version("gensim")}
     documents = _cache(config).get(key, lambda: read_wikipedia(dump))
-    return documents, "English Wikipedia sample (gensim test data)", {dump.name: digest}
+    return TextCorpus(documents, "English Wikipedia sample (gensim test data)", {dump.name: digest})
 
 
 def sample_texts(documents: list[Document], limit: int, seed: int) -> list[str]:
@@ -200,9 +212,9 @@ def _fill(config: BuildConfig, parent: int) -> None:
     os.dup2(quiet, 2)
     code = 0
     try:
-        documents, _, inputs = corpus_documents(config)
+        text = corpus_documents(config)
         if not config.treebank:
-            parsed_sentences(config, documents, inputs)
+            parsed_sentences(config, text.documents, text.inputs)
     except BaseException:  # the main process does the work again and reports the error
         code = 1
     os._exit(code)

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator, Sequence
 
 import torch
 
-from generator.corpus.segment import Segment
+from generator.encoding.segment import Segment
 from generator.errors import HeadAtlasError
 from generator.model.batch import AttentionBatch
 from generator.model.cache import AttentionCache

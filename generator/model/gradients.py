@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from generator.corpus.segment import Segment
+from generator.encoding.segment import Segment
 from generator.errors import HeadAtlasError
 from generator.model.batch import AttentionBatch
 from generator.model.extraction import plan_batches

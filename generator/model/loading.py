@@ -12,11 +12,11 @@ from typing import Any
 import torch
 
 from generator.config import DEFAULT_MODEL
+from generator.encoding.special_tokens import SpecialTemplate
 from generator.errors import HeadAtlasError
 from generator.model.attention_tap import AttentionTap
 from generator.model.fingerprint import folder_digest
 from generator.model.roles import TokenRoles
-from generator.model.template import SpecialTemplate
 
 SUPPORTED_TYPES = frozenset(
     {"bert", "roberta", "xlm-roberta", "camembert", "distilbert", "albert", "electra", "mpnet"}

@@ -16,7 +16,7 @@ from generator.probes.classifiers import HIDDEN, MAX_OFFSET
 from generator.probes.trainer import LEARNING_RATE, UAS, ProbeTrainer
 from generator.probes.treebank import load_probe_corpus, stream_probe_sentences
 from generator.results import file_digest
-from generator.streams import StepOutput
+from generator.streams.base import StepOutput
 from generator.timings import Timings
 
 PROBE_ROWS = (

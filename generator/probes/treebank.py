@@ -15,8 +15,8 @@ from typing import Literal
 import torch
 
 from generator.corpus.conllu import read_conllu
-from generator.corpus.segment import Segment
-from generator.corpus.words import encode_words
+from generator.encoding.segment import Segment
+from generator.encoding.words import encode_words
 from generator.model.batch import AttentionBatch
 from generator.model.extraction import run_batch
 from generator.model.loading import LoadedModel

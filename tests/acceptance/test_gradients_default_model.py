@@ -8,8 +8,9 @@ import torch
 from generator.analyses.base import AnalysisContext
 from generator.analyses.gradients import GradientImportance, add_gradient_layer_means
 from generator.config import make_config
-from generator.corpus.gradient_sample import prepare_gradients
 from generator.model.loading import load_model
+from generator.streams.general import prepare_general
+from generator.streams.gradients import prepare_gradients
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +57,9 @@ def test_figure3_with_default_model():
     config = make_config({"max_segments": 60, "gradient_segments": SEGMENTS,
                           "keep_short_segments": True})
     lm = load_model("default")
-    stream = prepare_gradients(config, lm)
+    general = prepare_general(config, lm)
+    stream = prepare_gradients(config, lm, general_segments=general.segments,
+                               general_header=general.header, general_inputs=general.inputs)
     assert stream.header["objective"]["name"] == "representation"
     acc = GradientImportance(AnalysisContext(lm.num_layers, lm.num_heads, config))
     for batch in stream.extractor(stream.segments, batch_size=8, description="gradients"):

@@ -11,7 +11,7 @@ from generator.analyses.base import AnalysisContext
 from generator.analyses.distances import HeadDistances
 from generator.analyses.headmap import cluster_heads
 from generator.config import BuildConfig
-from generator.corpus.segments import build_segments
+from generator.encoding.segments import build_segments
 from generator.model.extraction import extract
 from generator.model.loading import load_model
 from tests.reference import scipy_distances

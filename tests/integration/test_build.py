@@ -93,10 +93,10 @@ def test_cache_is_reused_and_results_are_byte_identical(tiny_bert, corpus, tmp_p
 
 def test_interrupted_extraction_leaves_no_cache_entry(tiny_bert, corpus, tmp_path):
     from generator.config import BuildConfig
-    from generator.corpus.general import prepare_general
     from generator.model.cache import AttentionCache
     from generator.model.extraction import extract
     from generator.model.loading import load_model
+    from generator.streams.general import prepare_general
 
     config = BuildConfig(model=str(tiny_bert), text=corpus, max_len=24)
     lm = load_model(config.model)

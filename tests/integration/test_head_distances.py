@@ -10,8 +10,8 @@ import pytest
 from generator.analyses.base import AnalysisContext
 from generator.analyses.distances import HeadDistances
 from generator.config import BuildConfig
-from generator.corpus.segments import build_segments
 from generator.corpus.text import read_text_file
+from generator.encoding.segments import build_segments
 from generator.model.extraction import extract
 from generator.model.loading import load_model
 from generator.pipeline import build_results

@@ -8,10 +8,10 @@ import torch
 from transformers import AutoModel
 
 from generator.config import BuildConfig
-from generator.corpus.general import prepare_general
 from generator.model import roles as R
 from generator.model.extraction import extract
 from generator.model.loading import load_model
+from generator.streams.general import prepare_general
 from tests.helpers import ARCHITECTURES, SAMPLE_TEXT
 
 

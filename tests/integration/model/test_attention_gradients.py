@@ -12,7 +12,7 @@ import pytest
 import torch
 import transformers.models.bert.modeling_bert as modeling_bert
 
-from generator.corpus.words import encode_words
+from generator.encoding.words import encode_words
 from generator.model.gradients import MASKED_LM, REPRESENTATION, GradientExtractor
 from generator.model.loading import load_model
 from tests.helpers import make_tiny_model

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from generator.config import BuildConfig
-from generator.corpus.general import prepare_general
 from generator.model.extraction import plan_batches, run_batch
 from generator.model.loading import load_model
+from generator.streams.general import prepare_general
 from tests.helpers import ARCHITECTURES, SAMPLE_TEXT
 
 

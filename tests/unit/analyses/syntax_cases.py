@@ -7,9 +7,9 @@ import torch
 from generator.analyses.base import AnalysisContext
 from generator.config import BuildConfig
 from generator.corpus.conllu import Sentence, Word
-from generator.corpus.treebank import SyntaxData
 from generator.model import roles as R
 from generator.model.batch import AttentionBatch
+from generator.streams.syntax import SyntaxData
 
 
 def sentence(forms, heads, deprels, sent_id=None) -> Sentence:

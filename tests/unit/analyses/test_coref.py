@@ -9,10 +9,10 @@ import torch
 from generator.analyses.base import AnalysisContext
 from generator.analyses.coref import BOOTSTRAP_SAMPLES, CorefHeads, bootstrap_interval, word_rows
 from generator.config import BuildConfig
-from generator.corpus.coref_stream import CorefData
 from generator.corpus.mentions import Mention
 from generator.model import roles as R
 from generator.model.batch import AttentionBatch
+from generator.streams.coref import CorefData
 from generator.wordlevel import to_word_level
 from tests.unit.analyses.test_antecedents import STORY
 

@@ -86,7 +86,8 @@ def test_text_corpus_and_its_parse_match_an_uncached_read(tmp_path):
     text.write_text(SAMPLE_TEXT)
     cached = BuildConfig(text=text, out=tmp_path / "out", syntax_sentences=4)
     uncached = BuildConfig(text=text, out=tmp_path / "out2", syntax_sentences=4, cache=False)
-    docs, _, inputs = corpus_documents(cached)
+    corpus = corpus_documents(cached)
+    docs, inputs = corpus.documents, corpus.inputs
     assert docs == parse_documents(SAMPLE_TEXT)
     parsed = parsed_sentences(cached, docs, inputs)
     assert parsed_sentences(cached, docs, inputs) == parsed  # from the entry
@@ -98,8 +99,9 @@ def test_text_corpus_and_its_parse_match_an_uncached_read(tmp_path):
 
 def test_wikipedia_sample_from_the_cache_equals_a_fresh_read(tmp_path):
     config = BuildConfig(out=tmp_path)
-    docs, description, inputs = corpus_documents(config)
-    again, _, _ = corpus_documents(config)
+    corpus = corpus_documents(config)
+    docs, description, inputs = corpus.documents, corpus.description, corpus.inputs
+    again = corpus_documents(config).documents
     assert docs == again == read_wikipedia()
     assert "Wikipedia" in description and len(inputs) == 1
 
@@ -128,7 +130,8 @@ def test_read_ahead_fills_the_cache_the_build_then_reads(tmp_path, monkeypatch):
     reader.child.join(120)
     reader.stop()
     assert reader.child.exitcode == 0
-    docs, _, inputs = corpus_documents(config)
+    corpus = corpus_documents(config)
+    docs, inputs = corpus.documents, corpus.inputs
 
     def fail(*_args):
         raise AssertionError("parsed again")

@@ -12,7 +12,7 @@ import transformers
 
 from generator import pipeline
 from generator.config import BuildConfig
-from generator.corpus.segment import Segment
+from generator.encoding.segment import Segment
 from generator.timings import Timings
 
 SEGMENTS = [Segment((2, 5, 6, 3, 7, 3), (0, 0, 0, 0, 1, 1), (-1, 0, 1, -1, 2, -1))]

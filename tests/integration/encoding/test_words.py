@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.corpus.words import document_pieces, encode_words, word_pieces
+from generator.encoding.special_tokens import SpecialTemplate
+from generator.encoding.words import document_pieces, encode_words, word_pieces
 from generator.model.loading import load_model
-from generator.model.template import SpecialTemplate
 from tests.helpers import TOKENIZER_FAMILIES, trained_tokenizer
 
 # punctuation, numbers, non-ASCII words, words every one of these tokenizers splits
@@ -194,7 +194,7 @@ def test_wordpiece_sentences_unchanged(tokenizers):
 def test_segments_are_cut_from_the_running_text(tokenizers):
     """build_segments takes its sentences' pieces from the running text: with a byte-level BPE
     the second sentence (segment B here) starts with "ĠThe", not "The"."""
-    from generator.corpus.segments import build_segments
+    from generator.encoding.segments import build_segments
 
     tok = tokenizers["roberta"]
     template = SpecialTemplate.from_tokenizer(tok)

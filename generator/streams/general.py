@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from generator.config import BuildConfig
-from generator.corpus.segments import build_segments, load_segments_json
 from generator.corpus.text_cache import corpus_documents
+from generator.encoding.segments import build_segments, load_segments_json
 from generator.model.loading import LoadedModel
 from generator.results import file_digest
-from generator.streams import StreamInput
+from generator.streams.base import StreamInput
 
 
-def prepare_general(config: BuildConfig, lm: LoadedModel,
-                    earlier: Mapping[str, StreamInput] | None = None) -> StreamInput:
-    docs = None
+def prepare_general(config: BuildConfig, lm: LoadedModel) -> StreamInput:
+    """The segments of SPEC section 1 cut from the plain-text corpus (kept as ``text`` for the
+    streams that need it), or those of a --segments file (no text then)."""
+    text = None
     zero = config.token_types == "zeros"
     common = {"max_len": config.max_len, "max_segments": config.max_segments, "zero_types": zero}
     if config.segments is not None:
@@ -22,10 +21,12 @@ def prepare_general(config: BuildConfig, lm: LoadedModel,
         desc = f"segments from {config.segments.name}"
         inputs = {str(config.segments): file_digest(config.segments)}
     else:
-        docs, desc, inputs = corpus_documents(config)
-        segs, report = build_segments(docs, lm.tokenizer, lm.template, seed=config.seed,
-                                      keep_short=config.keep_short_segments, **common)
+        text = corpus_documents(config)
+        desc, inputs = text.description, text.inputs
+        segs, report = build_segments(text.documents, lm.tokenizer, lm.template,
+                                      seed=config.seed, keep_short=config.keep_short_segments,
+                                      **common)
     corpus = {"segments": len(segs), "tokens": sum(len(s) for s in segs), "description": desc,
               **report.as_dict()}
     return StreamInput(segments=segs, data=segs, header={"corpus": corpus}, inputs=inputs,
-                       documents=docs, description="Extracting attention (general corpus)")
+                       text=text, description="Extracting attention (general corpus)")

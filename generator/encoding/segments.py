@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.corpus.segment import Segment
 from generator.corpus.text import Document
-from generator.corpus.words import document_pieces
+from generator.encoding.segment import Segment
+from generator.encoding.special_tokens import SpecialTemplate
+from generator.encoding.words import document_pieces
 from generator.errors import HeadAtlasError
-from generator.model.template import SpecialTemplate
 from generator.textfile import read_utf8
 
 

@@ -24,8 +24,8 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
-from generator.corpus.segment import Segment
-from generator.model.template import SpecialTemplate
+from generator.encoding.segment import Segment
+from generator.encoding.special_tokens import SpecialTemplate
 
 
 def _joined(words: Sequence[str]) -> tuple[str, list[int], list[bool]]:

@@ -9,18 +9,17 @@ and counted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.config import BuildConfig
 from generator.corpus.conllu import Sentence, read_conllu
-from generator.corpus.segment import Segment
-from generator.corpus.text_cache import corpus_documents, parsed_sentences
-from generator.corpus.words import encode_words
+from generator.corpus.text_cache import TextCorpus, corpus_documents, parsed_sentences
+from generator.encoding.segment import Segment
+from generator.encoding.words import encode_words
 from generator.model.loading import LoadedModel
 from generator.progress import say
 from generator.results import file_digest
-from generator.streams import StreamInput
+from generator.streams.base import StreamInput
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,12 @@ def encode_sentences(
 
 
 def prepare_syntax(config: BuildConfig, lm: LoadedModel,
-                   earlier: Mapping[str, StreamInput] | None = None) -> StreamInput | None:
+                   general_text: TextCorpus | None = None) -> StreamInput | None:
+    """The treebank sentences, or spaCy's parses of the plain-text corpus, as segments.
+
+    ``general_text`` is the general stream's plain text (its registry entry needs it), parsed
+    rather than read again; None (called alone): the corpus is read here.
+    """
     if config.treebank:
         sentences = [s for path in config.treebank for s in read_conllu(path)]
         trees = "gold"
@@ -64,13 +68,9 @@ def prepare_syntax(config: BuildConfig, lm: LoadedModel,
     elif config.segments is not None:
         return None
     else:
-        general = (earlier or {}).get("general")
-        if general is not None and general.documents is not None:
-            documents, inputs = general.documents, general.inputs
-            description = general.header["corpus"]["description"]
-        else:
-            documents, description, inputs = corpus_documents(config)
-        sentences, parsed = parsed_sentences(config, documents, inputs)
+        text = general_text if general_text is not None else corpus_documents(config)
+        description, inputs = text.description, text.inputs
+        sentences, parsed = parsed_sentences(config, text.documents, inputs)
         trees = f"parser (spaCy {config.spacy_model})"
         description += f", {parsed} sentences parsed"
     segments, kept, skipped = encode_sentences(sentences, lm, config.max_len)

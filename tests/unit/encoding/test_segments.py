@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from generator.corpus.segments import build_segments, load_segments_json
+from generator.encoding.segments import build_segments, load_segments_json
+from generator.encoding.special_tokens import SpecialTemplate
 from generator.errors import HeadAtlasError
-from generator.model.template import SpecialTemplate
 
 CLS, SEP = 101, 102
 TEMPLATE = SpecialTemplate(

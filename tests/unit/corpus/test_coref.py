@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.corpus.coref_stream import corpus_summary, read_coref
+from generator.corpus.coref import corpus_summary, read_coref
 from generator.errors import HeadAtlasError
 
 ROW = "1\tIt\tit\tPRON\tPRP\t_\t0\troot\t_\t{}\n"
