@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
-import tokenizers
-import torch
-import transformers
 
 from generator import pipeline
 from generator.config import BuildConfig
@@ -37,8 +35,11 @@ def key_of(monkeypatch, tmp_path, *, segments=SEGMENTS, fingerprint="abc", skip=
     return keys[0]
 
 
-@pytest.mark.parametrize("module", [torch, transformers, tokenizers])
-def test_the_key_changes_with_the_library_versions(monkeypatch, tmp_path, module):
+@pytest.mark.parametrize("name", ["torch", "transformers", "tokenizers"])
+def test_the_key_changes_with_the_library_versions(monkeypatch, tmp_path, name):
+    # the module as the code will import it now: transformers' lazy loading may have put a new
+    # object at sys.modules["transformers"] since this file was imported
+    module = importlib.import_module(name)
     before = key_of(monkeypatch, tmp_path)
     assert key_of(monkeypatch, tmp_path) == before
     monkeypatch.setattr(module, "__version__", module.__version__ + ".post1")
