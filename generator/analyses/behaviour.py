@@ -9,6 +9,10 @@ Two kinds, both with every threshold written into heads.json so the pages can pr
   vertical = mean mass on [CLS]/[SEP] columns (cls + sep), diagonal = mean mass on i-1, i, i+1
   (prev + self + next), block = mean mass a word gives to words of its own part (see blocks.py).
   The first rule that applies wins; "heterogeneous" when none does.
+  Decoders (SPEC section 11): vertical = mean mass on position 0 and "." / "," columns, diagonal =
+  mean mass on i-1 and i (the visible part), both over rows i >= 1 and scored by blocks.py
+  (heads.json ``pattern_scores`` holds them, ``attention`` says "causal"); no block class (no
+  A/B parts).
 """
 
 from __future__ import annotations
@@ -65,21 +69,38 @@ PATTERN_RULES: tuple[dict[str, Any], ...] = (
      "description": "no single pattern dominates"},
 )
 
+DECODER_PATTERN_RULES: tuple[dict[str, Any], ...] = (
+    {"label": "vertical+diagonal",
+     "rule": f"vertical >= {VERTICAL_DIAGONAL_MIN} and diagonal >= {VERTICAL_DIAGONAL_MIN}",
+     "description": "attends both to the first position or punctuation and to itself and the "
+                    "previous token"},
+    {"label": "vertical", "rule": f"vertical >= {VERTICAL_MIN}",
+     "description": 'at least 40% of its attention goes to the first position (the sink) and '
+                    '"." or "," columns'},
+    {"label": "diagonal", "rule": f"diagonal >= {DIAGONAL_MIN}",
+     "description": "at least 40% of its attention goes to the previous or same token"},
+    {"label": "heterogeneous", "rule": "none of the above",
+     "description": "no single pattern dominates"},
+)
+"""Decoders have no segment B, so no block class (SPEC section 11; blocks.py)."""
+
 
 def paper_labels(scores: dict[str, float]) -> list[str]:
     """Every paper label whose threshold one head's metrics exceed, in rule order."""
     return [rule.label for rule in PAPER_RULES if rule.applies(scores)]
 
 
-def pattern_class(vertical: float, diagonal: float, block: float, block_uniform: float) -> str:
-    """The Kovaleva et al. class of one head: the first rule of PATTERN_RULES that applies."""
+def pattern_class(vertical: float, diagonal: float, block: float | None,
+                  block_uniform: float) -> str:
+    """The Kovaleva et al. class of one head: the first rule of PATTERN_RULES that applies
+    (``block`` None: a decoder, DECODER_PATTERN_RULES, never "block")."""
     if vertical >= VERTICAL_DIAGONAL_MIN and diagonal >= VERTICAL_DIAGONAL_MIN:
         return "vertical+diagonal"
     if vertical >= VERTICAL_MIN:
         return "vertical"
     if diagonal >= DIAGONAL_MIN:
         return "diagonal"
-    if block >= BLOCK_MIN and block - block_uniform >= BLOCK_LIFT_MIN:
+    if block is not None and block >= BLOCK_MIN and block - block_uniform >= BLOCK_LIFT_MIN:
         return "block"
     return "heterogeneous"
 
@@ -100,25 +121,49 @@ def add_behaviour_labels(documents: dict[str, dict[str, Any]]) -> None:
     metrics = {name: _flat(general["metrics"][name])
                for name in ("self", "next", "prev", "cls", "sep", "punct", "entropy")}
     count = len(metrics["self"])
-    vertical = [metrics["cls"][k] + metrics["sep"][k] for k in range(count)]
-    diagonal = [metrics["prev"][k] + metrics["self"][k] + metrics["next"][k] for k in range(count)]
     scores = heads.setdefault("pattern_scores", {})
-    block = scores.get("block", [0.0] * count)
-    block_uniform = heads.get("reference", {}).get("block_uniform", 0.0)
-    scores["vertical"] = [round(v, 6) for v in vertical]
-    scores["diagonal"] = [round(v, 6) for v in diagonal]
+    patterns, pattern_thresholds = pattern_classes(metrics, scores, heads, count)
     matched = [paper_labels({name: values[k] for name, values in metrics.items()})
                for k in range(count)]
-    patterns = [pattern_class(vertical[k], diagonal[k], block[k], block_uniform)
-                for k in range(count)]
     heads["paper_label"] = [m[-1] if m else None for m in matched]
     heads["pattern"] = patterns
     heads["labels"] = [m + [p] for m, p in zip(matched, patterns, strict=True)]
     heads["thresholds"] = {
         "paper": [rule.as_dict() for rule in PAPER_RULES],
         "paper_order": "applied in this order; the paper colours a head by the last that applies",
-        "pattern": list(PATTERN_RULES),
         "pattern_order": "the first rule that applies gives the class",
+        **pattern_thresholds,
+    }
+
+
+def pattern_classes(metrics: dict[str, list[float]], scores: dict[str, Any],
+                    heads: dict[str, Any], count: int) -> tuple[list[str], dict[str, Any]]:
+    """The pattern class of every head, and the ``thresholds`` entries that state the rules.
+
+    Encoders: vertical and diagonal come from the general metrics and are written into
+    ``scores``. Decoders (heads.json ``attention`` = "causal", written by blocks.py): blocks.py
+    scored them already over the visible entries of rows i >= 1, and there is no block score.
+    """
+    if heads.get("attention") == "causal":
+        vertical, diagonal = scores["vertical"], scores["diagonal"]
+        patterns = [pattern_class(vertical[k], diagonal[k], None, 0.0) for k in range(count)]
+        return patterns, {
+            "pattern": list(DECODER_PATTERN_RULES),
+            "pattern_scores": {
+                "vertical": 'mean attention to position 0 and "." or "," columns, rows i >= 1',
+                "diagonal": "mean attention to the previous and same token, rows i >= 1",
+            },
+        }
+    vertical = [metrics["cls"][k] + metrics["sep"][k] for k in range(count)]
+    diagonal = [metrics["prev"][k] + metrics["self"][k] + metrics["next"][k] for k in range(count)]
+    block = scores.get("block", [0.0] * count)
+    block_uniform = heads.get("reference", {}).get("block_uniform", 0.0)
+    scores["vertical"] = [round(v, 6) for v in vertical]
+    scores["diagonal"] = [round(v, 6) for v in diagonal]
+    patterns = [pattern_class(vertical[k], diagonal[k], block[k], block_uniform)
+                for k in range(count)]
+    return patterns, {
+        "pattern": list(PATTERN_RULES),
         "pattern_scores": {
             "vertical": "mean attention to [CLS] and [SEP] columns (cls + sep)",
             "diagonal": "mean attention to the previous, same and next token (prev + self + next)",
