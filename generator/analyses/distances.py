@@ -343,6 +343,13 @@ class HeadDistances(Accumulator):
                         if pending.pieces[half] else None for half in range(2)],
                        pending.rows, pending.segments)
 
+    def merge(self, other: Accumulator) -> None:
+        """As the base class; a shard with a sliced batch still waiting for layers cannot be
+        merged (its rows are in neither shard's sums yet)."""
+        if self._pending or getattr(other, "_pending", None):
+            raise ValueError("cannot merge distances while a sliced batch lacks layers")
+        super().merge(other)
+
     def _pair(self, maps: Sequence[torch.Tensor | None], rows: Sequence[int],
               segments: int) -> None:
         """Fold one whole batch: ``maps[half]`` is [K, F], the half's sampled entries."""

@@ -222,6 +222,13 @@ class DependencySyntax(Accumulator):
             self.mst_correct[: len(matches), slice_layers] += matches
         self.pool = prune_pool(self.pool, self.sentences)
 
+    def merge(self, other: Accumulator) -> None:
+        """As the base class; a shard with a sentence still waiting for layers cannot be merged
+        (its example map is incomplete)."""
+        if self._partial or getattr(other, "_partial", None):
+            raise ValueError("cannot merge syntax while a sentence lacks layers")
+        super().merge(other)
+
     def _start(self, index: int, sentence: Sentence) -> _Partial:
         """A sentence's first slice: its own counts (once), and its per-head counts at zero."""
         gold = sentence.heads

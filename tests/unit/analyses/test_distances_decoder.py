@@ -173,6 +173,8 @@ def test_sliced_batches_give_the_same_sums_as_whole_ones():
         assert sliced._pending  # the first batch still waits for layer 0
         with pytest.raises(ValueError, match="lacks layers"):
             sliced.result()
+        with pytest.raises(ValueError, match="lacks layers"):
+            HeadDistances(decoder_context(2, 2, data=data, distance_rows=rows)).merge(sliced)
         sliced.update(a0)
         assert not sliced._pending
         assert torch.equal(sliced.sum_js_half, whole.sum_js_half)

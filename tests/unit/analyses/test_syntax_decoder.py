@@ -324,6 +324,8 @@ def test_layer_slices_give_the_whole_batch_results():
         sliced.update(group[0])
     with pytest.raises(ValueError, match="lacks layers"):
         sliced.result()
+    with pytest.raises(ValueError, match="lacks layers"):
+        decoder_of(sentences, min_relation_count=1).merge(sliced)
     for group in slices:
         for piece in group[1:]:
             sliced.update(piece)
