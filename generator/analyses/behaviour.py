@@ -13,9 +13,11 @@ Two kinds, both with every threshold written into heads.json so the pages can pr
 A decoder (general.json ``architecture_kind: "decoder"``, SPEC section 11) gets the same fields
 from its own rules: prev > 0.5, broad = entropy_normalised > 0.8, sink = first > 0.6,
 punct > 0.6, induction > 0.4, duplicate > 0.4 (the last two from general.json's ``induction``
-block, left out when the synthetic sequences were not run), in this order; its pattern classes
-read vertical = first + punct (position 0 and "." or ","), diagonal = prev + self, and have no
-block class (a decoder segment has no [SEP]-delimited parts).
+block, left out when the synthetic sequences were not run), in this order. Its pattern classes
+read vertical = mass on position 0 and "." / "," columns, diagonal = mass on i-1 and i, both over
+rows i >= 1: blocks.py scores them over the visible entries when it ran (heads.json
+``attention`` = "causal", ``pattern_scores``), else first + punct and prev + self from
+general.json; no block class (a decoder segment has no [SEP]-delimited parts).
 """
 
 from __future__ import annotations
@@ -73,20 +75,23 @@ PATTERN_RULES: tuple[dict[str, Any], ...] = (
 )
 
 
+
 def paper_labels(scores: dict[str, float]) -> list[str]:
     """Every paper label whose threshold one head's metrics exceed, in rule order."""
     return [rule.label for rule in PAPER_RULES if rule.applies(scores)]
 
 
-def pattern_class(vertical: float, diagonal: float, block: float, block_uniform: float) -> str:
-    """The Kovaleva et al. class of one head: the first rule of PATTERN_RULES that applies."""
+def pattern_class(vertical: float, diagonal: float, block: float | None,
+                  block_uniform: float) -> str:
+    """The Kovaleva et al. class of one head: the first rule of PATTERN_RULES that applies
+    (``block`` None: a decoder, DECODER_PATTERN_RULES, never "block")."""
     if vertical >= VERTICAL_DIAGONAL_MIN and diagonal >= VERTICAL_DIAGONAL_MIN:
         return "vertical+diagonal"
     if vertical >= VERTICAL_MIN:
         return "vertical"
     if diagonal >= DIAGONAL_MIN:
         return "diagonal"
-    if block >= BLOCK_MIN and block - block_uniform >= BLOCK_LIFT_MIN:
+    if block is not None and block >= BLOCK_MIN and block - block_uniform >= BLOCK_LIFT_MIN:
         return "block"
     return "heterogeneous"
 
@@ -118,25 +123,49 @@ def add_behaviour_labels(documents: dict[str, dict[str, Any]]) -> None:
     metrics = {name: _flat(general["metrics"][name])
                for name in ("self", "next", "prev", "cls", "sep", "punct", "entropy")}
     count = len(metrics["self"])
-    vertical = [metrics["cls"][k] + metrics["sep"][k] for k in range(count)]
-    diagonal = [metrics["prev"][k] + metrics["self"][k] + metrics["next"][k] for k in range(count)]
     scores = heads.setdefault("pattern_scores", {})
-    block = scores.get("block", [0.0] * count)
-    block_uniform = heads.get("reference", {}).get("block_uniform", 0.0)
-    scores["vertical"] = [round(v, 6) for v in vertical]
-    scores["diagonal"] = [round(v, 6) for v in diagonal]
+    patterns, pattern_thresholds = pattern_classes(metrics, scores, heads, count)
     matched = [paper_labels({name: values[k] for name, values in metrics.items()})
                for k in range(count)]
-    patterns = [pattern_class(vertical[k], diagonal[k], block[k], block_uniform)
-                for k in range(count)]
     heads["paper_label"] = [m[-1] if m else None for m in matched]
     heads["pattern"] = patterns
     heads["labels"] = [m + [p] for m, p in zip(matched, patterns, strict=True)]
     heads["thresholds"] = {
         "paper": [rule.as_dict() for rule in PAPER_RULES],
         "paper_order": "applied in this order; the paper colours a head by the last that applies",
-        "pattern": list(PATTERN_RULES),
         "pattern_order": "the first rule that applies gives the class",
+        **pattern_thresholds,
+    }
+
+
+def pattern_classes(metrics: dict[str, list[float]], scores: dict[str, Any],
+                    heads: dict[str, Any], count: int) -> tuple[list[str], dict[str, Any]]:
+    """The pattern class of every head, and the ``thresholds`` entries that state the rules.
+
+    Encoders: vertical and diagonal come from the general metrics and are written into
+    ``scores``. Decoders (heads.json ``attention`` = "causal", written by blocks.py): blocks.py
+    scored them already over the visible entries of rows i >= 1, and there is no block score.
+    """
+    if heads.get("attention") == "causal":
+        vertical, diagonal = scores["vertical"], scores["diagonal"]
+        patterns = [pattern_class(vertical[k], diagonal[k], None, 0.0) for k in range(count)]
+        return patterns, {
+            "pattern": list(DECODER_PATTERN_RULES),
+            "pattern_scores": {
+                "vertical": 'mean attention to position 0 and "." or "," columns, rows i >= 1',
+                "diagonal": "mean attention to the previous and same token, rows i >= 1",
+            },
+        }
+    vertical = [metrics["cls"][k] + metrics["sep"][k] for k in range(count)]
+    diagonal = [metrics["prev"][k] + metrics["self"][k] + metrics["next"][k] for k in range(count)]
+    block = scores.get("block", [0.0] * count)
+    block_uniform = heads.get("reference", {}).get("block_uniform", 0.0)
+    scores["vertical"] = [round(v, 6) for v in vertical]
+    scores["diagonal"] = [round(v, 6) for v in diagonal]
+    patterns = [pattern_class(vertical[k], diagonal[k], block[k], block_uniform)
+                for k in range(count)]
+    return patterns, {
+        "pattern": list(PATTERN_RULES),
         "pattern_scores": {
             "vertical": "mean attention to [CLS] and [SEP] columns (cls + sep)",
             "diagonal": "mean attention to the previous, same and next token (prev + self + next)",
@@ -205,11 +234,15 @@ def add_decoder_labels(general: dict[str, Any], heads: dict[str, Any]) -> None:
     needed = {rule.metric for rule in rules} | {"first", "punct", "prev", "self"}
     metrics = {name: _flat(grids[name]) for name in sorted(needed)}
     count = len(metrics["first"])
-    vertical = [metrics["first"][k] + metrics["punct"][k] for k in range(count)]
-    diagonal = [metrics["prev"][k] + metrics["self"][k] for k in range(count)]
     scores = heads.setdefault("pattern_scores", {})
-    scores["vertical"] = [round(v, 6) for v in vertical]
-    scores["diagonal"] = [round(v, 6) for v in diagonal]
+    scored = heads.get("attention") == "causal" and "vertical" in scores  # by blocks.py
+    if scored:
+        vertical, diagonal = list(scores["vertical"]), list(scores["diagonal"])
+    else:  # from the general metrics (position 0 counts twice if it is "." or ",")
+        vertical = [metrics["first"][k] + metrics["punct"][k] for k in range(count)]
+        diagonal = [metrics["prev"][k] + metrics["self"][k] for k in range(count)]
+        scores["vertical"] = [round(v, 6) for v in vertical]
+        scores["diagonal"] = [round(v, 6) for v in diagonal]
     matched = [[rule.label for rule in rules if metrics[rule.metric][k] > rule.above]
                for k in range(count)]
     patterns = [decoder_pattern_class(vertical[k], diagonal[k]) for k in range(count)]
@@ -223,7 +256,9 @@ def add_decoder_labels(general: dict[str, Any], heads: dict[str, Any]) -> None:
         "pattern": list(DECODER_PATTERN_RULES),
         "pattern_order": "the first rule that applies gives the class",
         "pattern_scores": {
-            "vertical": 'mean attention to position 0 and "." or "," columns (first + punct)',
-            "diagonal": "mean attention to the previous and same token (prev + self)",
+            "vertical": 'mean attention to position 0 and "." or "," columns, rows i >= 1'
+                        + ("" if scored else " (first + punct)"),
+            "diagonal": "mean attention to the previous and same token, rows i >= 1"
+                        + ("" if scored else " (prev + self)"),
         },
     }

@@ -29,6 +29,16 @@ one estimate per pair (one degree of freedom, so noisy alone: ``sampling_summary
 median, 95th percentile and maximum over pairs, relative to D). With every row (n = N) it is 0:
 the published distances are exact for this corpus; the halves are still compared (nearest heads,
 clusters), which says how much the map rests on which rows it sees.
+
+Decoder (causal) models, SPEC section 11: row i sees only columns j <= i, so row 0 is trivial and
+left out: the sample is drawn from rows i >= 1 only, and each row is smoothed over its i + 1
+visible tokens (``0.999 p + 0.001 / (i + 1)`` over j <= i; the entries j > i are left out, not
+smoothed), JS over the visible entries. The pairwise pass needs no change: rows of any lengths
+laid end to end, each summing to 1, give the same sums.
+
+Layer slices: a batch may carry only some layers (``AttentionBatch.layers``). Distances pair heads
+across layers, so the sampled rows' entries of a sliced batch are kept per layer (nothing else of
+the maps) until every layer of that batch has arrived, then paired as one whole batch.
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ import itertools
 import math
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -57,9 +68,33 @@ GROUP = 4
 2-core CPU than one head at a time); buffers hold GROUP x heads x CHUNK floats (~5 MB for 144)."""
 
 
-def smooth_rows(attention: torch.Tensor, n: int) -> torch.Tensor:
-    """``0.999 p + 0.001 / n`` for maps over n real tokens (the last axis has exactly n)."""
+def smooth_rows(attention: torch.Tensor, n: int | torch.Tensor) -> torch.Tensor:
+    """``0.999 p + 0.001 / n`` for maps over n real tokens (the last axis has exactly n); for a
+    decoder, ``n`` holds each entry's visible length (a tensor broadcast over the last axis)."""
     return attention * (1 - SMOOTHING) + SMOOTHING / n
+
+
+def sampled_entries(attention: torch.Tensor, rows: Sequence[int], n: int, causal: bool,
+                    dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """The smoothed entries of the sampled ``rows`` of one segment, laid end to end per head.
+
+    ``attention`` is one segment's ``[L, H, N, N]`` (padded to N >= n). Encoder: every row has
+    the n real tokens, ``[L, H, len(rows) * n]``. Decoder (``causal``): row i has its i + 1
+    visible entries j <= i, smoothed over i + 1, ``[L, H, sum(i + 1)]``. Entries are cast to
+    ``dtype`` before smoothing.
+    """
+    if not causal:
+        maps = attention[:, :, list(rows), :n]
+        return smooth_rows(maps.to(dtype), n).reshape(*maps.shape[:2], len(rows) * n)
+    device = attention.device
+    picked = torch.tensor(list(rows), dtype=torch.long, device=device)
+    visible = picked + 1
+    row_of = torch.repeat_interleave(picked, visible)
+    starts = torch.cumsum(visible, 0) - visible
+    col_of = torch.arange(int(visible.sum()), device=device) - torch.repeat_interleave(starts,
+                                                                                      visible)
+    entries = attention[:, :, row_of, col_of]  # [L, H, F]
+    return smooth_rows(entries.to(dtype), (row_of + 1).to(dtype))
 
 
 def sum_plogp(p: torch.Tensor) -> torch.Tensor:
@@ -127,28 +162,46 @@ def _by_segment(flat: Sequence[int], offsets: Sequence[int]) -> dict[int, list[i
     return chosen
 
 
-def choose_halves(lengths: Sequence[int], wanted: int | str,
-                  seed: int) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+def _shifted(chosen: dict[int, list[int]], first_row: int) -> dict[int, list[int]]:
+    if not first_row:
+        return chosen
+    return {segment: [r + first_row for r in rows] for segment, rows in chosen.items()}
+
+
+def row_counts(lengths: Sequence[int], first_row: int = 0) -> list[int]:
+    """Rows each segment offers to the sample: rows ``first_row..n-1`` (1 for a decoder)."""
+    return [max(n - first_row, 0) for n in lengths]
+
+
+def choose_halves(lengths: Sequence[int], wanted: int | str, seed: int, first_row: int = 0
+                  ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """The seeded sample of rows of ``choose_rows``, dealt into two halves at random: half 0 is
     the first ceil(n / 2) rows drawn, half 1 the rest. Each is {segment position: rows}."""
-    offsets = list(itertools.accumulate(lengths, initial=0))
+    offsets = list(itertools.accumulate(row_counts(lengths, first_row), initial=0))
     order = sample_order(offsets[-1], wanted, seed)
     cut = (len(order) + 1) // 2
-    return (_by_segment(sorted(order[:cut]), offsets), _by_segment(sorted(order[cut:]), offsets))
+    return (_shifted(_by_segment(sorted(order[:cut]), offsets), first_row),
+            _shifted(_by_segment(sorted(order[cut:]), offsets), first_row))
 
 
-def choose_rows(lengths: Sequence[int], wanted: int | str, seed: int) -> dict[int, list[int]]:
+def choose_rows(lengths: Sequence[int], wanted: int | str, seed: int, first_row: int = 0
+                ) -> dict[int, list[int]]:
     """A seeded uniform sample of ``wanted`` rows out of all rows of all segments (every row
-    when there are fewer, or for "all"), as {segment position: its sampled rows, ascending}."""
-    offsets = list(itertools.accumulate(lengths, initial=0))
-    return _by_segment(sorted(sample_order(offsets[-1], wanted, seed)), offsets)
+    when there are fewer, or for "all"), as {segment position: its sampled rows, ascending}.
+    Only rows ``i >= first_row`` are drawn (1 for a decoder, whose row 0 is trivial)."""
+    offsets = list(itertools.accumulate(row_counts(lengths, first_row), initial=0))
+    return _shifted(_by_segment(sorted(sample_order(offsets[-1], wanted, seed)), offsets),
+                    first_row)
 
 
-def segment_halves(n: int, index: int, seed: int) -> tuple[list[int], list[int]]:
-    """Every row of one segment dealt into two halves (sizes ceil(n/2), floor(n/2)) by a coin
-    seeded with (seed, segment index): for streams whose segments are not known in advance."""
-    order = random.Random(f"{seed}:{index}").sample(range(n), n)
-    cut = (n + 1) // 2
+def segment_halves(n: int, index: int, seed: int, first_row: int = 0
+                   ) -> tuple[list[int], list[int]]:
+    """Every row of one segment dealt into two halves (sizes ceil(m/2), floor(m/2) of its
+    m = n - first_row rows) by a coin seeded with (seed, segment index): for streams whose
+    segments are not known in advance."""
+    m = max(n - first_row, 0)
+    order = [r + first_row for r in random.Random(f"{seed}:{index}").sample(range(m), m)]
+    cut = (m + 1) // 2
     return sorted(order[:cut]), sorted(order[cut:])
 
 
@@ -199,13 +252,23 @@ def sampling_summary(sum_half: torch.Tensor, rows_half: Sequence[float],
     return out
 
 
+@dataclass
+class _PendingBatch:
+    """A sliced batch whose layers have not all arrived: its sampled rows' entries per layer."""
+
+    pieces: tuple[dict[int, torch.Tensor], dict[int, torch.Tensor]]  # half -> layer -> [H, F]
+    rows: list[int]
+    segments: int
+
+
 class HeadDistances(Accumulator):
     """Streams the summed JS divergence of every pair of heads over a seeded sample of rows.
 
     The rows are drawn uniformly from all rows of the stream's segment list (``context.data``,
     as the general stream provides), so every part of the corpus can contribute; without a sized
     ``data`` every row is used. The sums are kept per split half (module docstring), so the
-    result can state the sample's error.
+    result can state the sample's error. A decoder (``context.kind``) uses rows i >= 1 and their
+    visible entries only.
     """
 
     name = "distances"
@@ -217,14 +280,19 @@ class HeadDistances(Accumulator):
         self.add_state("sum_js_half", torch.zeros((2, k, k), dtype=torch.float64), "sum")
         self.add_state("rows_half", torch.zeros(2, dtype=torch.float64), "sum")
         self.add_state("segments", torch.zeros((), dtype=torch.float64), "sum")
+        self.causal = context.kind == "decoder"
+        self.first_row = 1 if self.causal else 0
         data = context.data
         sized = hasattr(data, "__len__") and all(hasattr(s, "__len__") for s in data)
         lengths = [len(s) for s in data] if sized else None
         self.total = len(lengths) if lengths is not None else None
-        self.total_rows = sum(lengths) if lengths is not None else None
+        self.total_rows = (sum(row_counts(lengths, self.first_row)) if lengths is not None
+                           else None)
         config = context.config
-        self.halves = (choose_halves(lengths, config.distance_rows, config.seed)
+        self.halves = (choose_halves(lengths, config.distance_rows, config.seed, self.first_row)
                        if lengths is not None else None)
+        self._pending: dict[tuple[int, ...], _PendingBatch] = {}
+        """Sliced batches (by their segments' indices) waiting for the rest of their layers."""
 
     @property
     def sum_js(self) -> torch.Tensor:
@@ -237,11 +305,10 @@ class HeadDistances(Accumulator):
 
     def _picked(self, index: int, n: int) -> tuple[list[int], list[int]]:
         if self.halves is None:
-            return segment_halves(n, index, self.context.config.seed)
+            return segment_halves(n, index, self.context.config.seed, self.first_row)
         return self.halves[0].get(index, []), self.halves[1].get(index, [])
 
     def update(self, batch: AttentionBatch) -> None:
-        k = self.context.num_layers * self.context.num_heads
         pieces: tuple[list[torch.Tensor], list[torch.Tensor]] = ([], [])
         rows = [0, 0]
         segments = 0
@@ -251,18 +318,53 @@ class HeadDistances(Accumulator):
             segments += any(halves)
             for half, picked in enumerate(halves):
                 if picked:
-                    maps = batch.attentions[b, :, :, picked, :n].reshape(k, len(picked) * n)
-                    pieces[half].append(smooth_rows(maps.float(), n))
+                    pieces[half].append(sampled_entries(batch.attentions[b], picked, n,
+                                                        self.causal))
                     rows[half] += len(picked)
+        joined = [torch.cat(p, dim=-1) if p else None for p in pieces]  # [L', H, F] per half
+        if batch.whole:
+            self._pair([None if p is None else p.reshape(-1, p.shape[-1]) for p in joined],
+                       rows, segments)
+            return
+        key = tuple(int(i) for i in batch.index.tolist())
+        pending = self._pending.setdefault(key, _PendingBatch(({}, {}), rows, segments))
+        for position, layer in enumerate(batch.layer_ids()):
+            if layer in pending.pieces[0] or layer in pending.pieces[1]:
+                raise ValueError(f"layer {layer} of the batch of segments {key[:3]}... "
+                                 "arrived twice")
+            for half in range(2):
+                if joined[half] is not None:
+                    pending.pieces[half][layer] = joined[half][position]
+        arrived = set(pending.pieces[0]) | set(pending.pieces[1])
+        if len(arrived) == self.context.num_layers or not any(rows):
+            del self._pending[key]
+            layers = range(self.context.num_layers)
+            self._pair([torch.cat([pending.pieces[half][layer] for layer in layers])
+                        if pending.pieces[half] else None for half in range(2)],
+                       pending.rows, pending.segments)
+
+    def merge(self, other: Accumulator) -> None:
+        """As the base class; a shard with a sliced batch still waiting for layers cannot be
+        merged (its rows are in neither shard's sums yet)."""
+        if self._pending or getattr(other, "_pending", None):
+            raise ValueError("cannot merge distances while a sliced batch lacks layers")
+        super().merge(other)
+
+    def _pair(self, maps: Sequence[torch.Tensor | None], rows: Sequence[int],
+              segments: int) -> None:
+        """Fold one whole batch: ``maps[half]`` is [K, F], the half's sampled entries."""
         for half in range(2):
-            if pieces[half]:
-                p = torch.cat(pieces[half], dim=1)
+            p = maps[half]
+            if p is not None:
                 chunk = CHUNK if p.device.type == "cpu" else DEVICE_CHUNK
                 self.sum_js_half[half] += pairwise_js_sums(p, rows[half], chunk).cpu()
-        self.rows_half += torch.tensor(rows, dtype=torch.float64)
+        self.rows_half += torch.tensor(list(rows), dtype=torch.float64)
         self.segments += segments
 
     def result(self) -> dict[str, Any]:
+        if self._pending:
+            missing = next(iter(self._pending))
+            raise ValueError(f"the batch of segments {missing[:3]}... lacks layers")
         rows = float(self.rows)
         distance = (self.sum_js / max(rows, 1.0)).tolist()
         layers, heads = self.context.num_layers, self.context.num_heads

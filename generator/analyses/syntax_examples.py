@@ -4,7 +4,8 @@ While streaming, a small pool of word-level maps is kept: for every relation, th
 few sentences of moderate length that contain it. The pool depends only on which sentences were
 seen, not on batch order, so it is deterministic and shards merge by concatenation. Once the best
 heads are known, ``pick_example`` chooses, for one head, direction and relation, the pooled
-sentence where that head finds the largest share of the relation's dependents.
+sentence where that head finds the largest share of the relation's dependents (for a decoder: of
+the dependents that direction covers under the causal mask, see syntax.py).
 """
 
 from __future__ import annotations
@@ -52,13 +53,29 @@ def prune_pool(pool: list[PooledMap], sentences: Sequence[Sentence]) -> list[Poo
     return [unique[i] for i in sorted(chosen)]
 
 
-def predictions(word_map: torch.Tensor, direction: str) -> torch.Tensor:
-    """Predicted head of every word from one ``[W, W]`` map (self excluded)."""
+def predictions(word_map: torch.Tensor, direction: str, causal: bool = False) -> torch.Tensor:
+    """Predicted head of every word from one ``[W, W]`` map (self excluded; ``causal``: visible
+    candidates only, -1 for a word without any, as ``syntax.predict_heads``)."""
     scores = word_map.float().clone()
+    w = scores.shape[-1]
+    if causal:  # only the strict lower triangle (j < i) is visible
+        scores = scores.masked_fill(torch.ones(w, w, dtype=torch.bool).triu(), float("-inf"))
     if direction == "head2dep":
         scores = scores.T.contiguous()
     scores.fill_diagonal_(float("-inf"))
-    return scores.argmax(-1)
+    out = scores.argmax(-1)
+    if causal and w:
+        out[0 if direction == "dep2head" else w - 1] = -1
+    return out
+
+
+def covered(sentence: Sentence, direction: str) -> list[bool]:
+    """Decoders: whether each word is scored in ``direction`` (dep2head: its head precedes it;
+    head2dep: its head follows it)."""
+    heads = [w.head for w in sentence.words]
+    if direction == "dep2head":
+        return [0 <= h < i for i, h in enumerate(heads)]
+    return [h > i for i, h in enumerate(heads)]
 
 
 def pick_example(
@@ -68,30 +85,35 @@ def pick_example(
     head: int,
     direction: str,
     relation: str,
+    causal: bool = False,
 ) -> dict[str, Any] | None:
     """The pooled sentence that best shows head (layer, head) finding ``relation``, for drawing.
 
     Ranked by the share of the relation's dependents this head gets right, then by the number
-    right, then the lower sentence index. None when no pooled sentence has the relation.
+    right, then the lower sentence index. None when no pooled sentence has the relation. A
+    decoder (``causal``) counts only the dependents ``direction`` covers.
     """
-    best: tuple[tuple[float, int, int], PooledMap, list[int]] | None = None
+    best: tuple[tuple[float, int, int], PooledMap, list[int], list[int]] | None = None
     for item in pool:
         sentence = sentences[item.index]
         deps = [i for i, w in enumerate(sentence.words)
                 if w.head >= 0 and (relation == "all" or w.deprel == relation)]
+        if causal:
+            visible = covered(sentence, direction)
+            deps = [i for i in deps if visible[i]]
         if not deps:
             continue
-        predicted = predictions(item.maps[layer, head], direction).tolist()
+        predicted = predictions(item.maps[layer, head], direction, causal).tolist()
         right = [i for i in deps if predicted[i] == sentence.words[i].head]
         key = (len(right) / len(deps), len(right), -item.index)
         if best is None or key > best[0]:
-            best = (key, item, right)
+            best = (key, item, right, deps)
     if best is None:
         return None
-    _, item, right = best
+    _, item, right, deps = best
     sentence = sentences[item.index]
     word_map = item.maps[layer, head].float()
-    return {
+    out = {
         "relation": relation,
         "layer": layer,
         "head": head,
@@ -104,3 +126,6 @@ def pick_example(
         "correct": right,
         "attention": [[round(float(v), DIGITS) for v in row] for row in word_map.tolist()],
     }
+    if causal:
+        out["covered"] = deps
+    return out

@@ -111,6 +111,22 @@ def test_decoder_labels_on_a_constructed_grid():
         "vertical+diagonal", "vertical", "diagonal", "heterogeneous"]
 
 
+def test_decoder_patterns_use_the_block_scores_when_blocks_ran():
+    """blocks.py scored vertical/diagonal over the visible entries (heads.json attention =
+    causal): the classes come from those scores, not from first + punct and prev + self."""
+    documents = decoder_documents()
+    documents["heads"]["attention"] = "causal"
+    documents["heads"]["pattern_scores"] = {"vertical": [0.1, 0.5, 0.3, 0.1],
+                                            "diagonal": [0.5, 0.1, 0.3, 0.1]}
+    add_behaviour_labels(documents)
+    heads = documents["heads"]
+    # head 0: diagonal 0.5 -> diagonal; head 1: vertical 0.5 -> vertical;
+    # head 2: both >= 0.25 -> vertical+diagonal; head 3: none -> heterogeneous
+    assert heads["pattern"] == ["diagonal", "vertical", "vertical+diagonal", "heterogeneous"]
+    assert heads["pattern_scores"]["vertical"] == [0.1, 0.5, 0.3, 0.1]
+    assert "(first + punct)" not in heads["thresholds"]["pattern_scores"]["vertical"]
+
+
 def test_decoder_labels_without_synthetic_sequences():
     documents = decoder_documents(with_induction=False, where="model")
     add_behaviour_labels(documents)
