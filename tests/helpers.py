@@ -215,3 +215,62 @@ def trained_tokenizer(family: str):
         pieces = [tuple(p) for p in _trained_json("unigram", 120)["vocab"]]
         return AlbertTokenizer(vocab=pieces)
     raise ValueError(family)
+
+
+DECODER_ARCHITECTURES = ("gpt2", "gpt_neox", "llama", "mistral", "qwen2", "qwen3", "gemma2",
+                         "gemma3_text", "phi3", "opt")
+"""Causal LMs of SPEC section 11: ``make_tiny_decoder`` builds each (model_type names)."""
+
+SLIDING_WINDOW = 4
+"""The sliding window of the tiny decoders that have one (mistral; gemma2's and gemma3's
+sliding layers): rows past 4 tokens show exact zeros."""
+
+
+def _decoder_config(kind: str, vocab_size: int, special: int, layers: int, heads: int):
+    """A tiny config: hidden 64, ``heads`` query heads, 2 key/value heads where the architecture
+    has grouped-query attention, a sliding window where it has one; bos, eos and pad are the
+    tokenizer's ``<|endoftext|>`` (``special``)."""
+    import transformers as T
+
+    ids = dict(bos_token_id=special, eos_token_id=special, pad_token_id=special)
+    common = dict(vocab_size=vocab_size, hidden_size=64, num_hidden_layers=layers,
+                  num_attention_heads=heads, max_position_embeddings=128, **ids)
+    gqa = dict(common, num_key_value_heads=2, intermediate_size=64)
+    mixed = ["sliding_attention", "full_attention"] * layers
+    if kind == "gpt2":
+        return T.GPT2Config(vocab_size=vocab_size, n_embd=64, n_layer=layers, n_head=heads,
+                            n_positions=128, **ids)
+    if kind == "gpt_neox":
+        return T.GPTNeoXConfig(**common, intermediate_size=64)
+    if kind == "opt":
+        return T.OPTConfig(**common, ffn_dim=64, word_embed_proj_dim=64)
+    if kind == "phi3":
+        return T.Phi3Config(**gqa)
+    if kind == "mistral":
+        return T.MistralConfig(**gqa, head_dim=16, sliding_window=SLIDING_WINDOW)
+    if kind == "gemma2":
+        return T.Gemma2Config(**gqa, head_dim=16, sliding_window=SLIDING_WINDOW,
+                              attn_logit_softcapping=50.0, layer_types=mixed[:layers])
+    if kind == "gemma3_text":
+        return T.Gemma3TextConfig(**gqa, head_dim=16, sliding_window=SLIDING_WINDOW,
+                                  layer_types=mixed[:layers])
+    cls = {"llama": T.LlamaConfig, "qwen2": T.Qwen2Config, "qwen3": T.Qwen3Config}[kind]
+    return cls(**gqa, head_dim=16)
+
+
+def make_tiny_decoder(folder: Path, kind: str = "llama", *, layers: int = 2, heads: int = 4,
+                      seed: int = 0) -> Path:
+    """Save a tiny random causal LM of ``kind`` (one of DECODER_ARCHITECTURES, with its LM head)
+    and a real byte-level BPE tokenizer (``trained_tokenizer("gpt2")``: bos = eos =
+    ``<|endoftext|>``, which it does not add itself) to ``folder``; return it."""
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    tokenizer = trained_tokenizer("gpt2")
+    config = _decoder_config(kind, len(tokenizer), tokenizer.eos_token_id, layers, heads)
+    model = AutoModelForCausalLM.from_config(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
