@@ -5,7 +5,9 @@ Encoders (``ENCODER_TYPES``) load with ``AutoModel`` (``AutoModelForMaskedLM`` w
 is not an encoder-decoder loads as a decoder (SPEC section 11): the whole causal LM is
 ``LoadedModel.lm_head_model`` (its next-token loss is the gradients' objective) and
 ``LoadedModel.model``, what extraction runs, is its base model (``lm_head_model.base_model``,
-the same modules: no LM head, no logits).
+the same modules: no LM head, no logits). A GGUF file (``--model FILE.gguf``, a folder with one
+``.gguf`` file and no ``config.json``, or ``--model smollm2``) is dequantized once into a plain
+folder (``generator.model.gguf_convert``) and loaded from there.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from generator.config import DEFAULT_MODEL
 from generator.errors import HeadAtlasError
 from generator.model.attention_tap import AttentionTap
 from generator.model.fingerprint import folder_digest
+from generator.model.gguf_convert import SMOLLM2, GGUFOrigin, gguf_file, plain_folder, smollm2_path
 from generator.model.layer_capture import attention_layers
 from generator.model.roles import TokenRoles
 from generator.model.template import SpecialTemplate, decoder_bos_id
@@ -75,6 +78,8 @@ class LoadedModel:
     lm_head_model: torch.nn.Module | None = None
     """A decoder's whole causal LM (``model`` is its base model, sharing every module); None
     for an encoder (the gradients load a masked-LM head themselves)."""
+    origin: GGUFOrigin | None = None
+    """The GGUF file a converted model was dequantized from; None for any other model."""
 
     @property
     def max_positions(self) -> int:
@@ -86,7 +91,7 @@ class LoadedModel:
         return int(n)
 
     def describe(self) -> dict[str, Any]:
-        """The manifest's ``model``."""
+        """The manifest's ``model``: ``origin`` only for a model converted from a GGUF file."""
         out = {
             "name": self.name,
             "source": self.source,
@@ -97,6 +102,8 @@ class LoadedModel:
             "num_heads": self.num_heads,
             "fingerprint": self.fingerprint,
         }
+        if self.origin is not None:
+            out["origin"] = self.origin.describe()
         return out
 
 
@@ -186,11 +193,26 @@ def load_model(
     hf_logging.disable_progress_bar()
 
     where = "--model"
-    source = default_model_path() if name == DEFAULT_MODEL else name
+    if name == DEFAULT_MODEL:
+        source = default_model_path()
+    elif name == SMOLLM2:
+        source = str(smollm2_path())
+    else:
+        source = name
+    origin: GGUFOrigin | None = None
     weights_from = source
+    gguf = gguf_file(Path(source)) if Path(source).exists() else None
+    if gguf is not None:
+        def check(config: Any) -> None:
+            if model_kind(config, f"{where} {name}") == "decoder" and not decoders:
+                raise HeadAtlasError(f"model type '{config.model_type}': {DECODER_HINT}",
+                                     path=f"{where} {name}")
+
+        converted, origin = plain_folder(gguf, check)
+        weights_from = str(converted)
     folder = Path(weights_from) if Path(weights_from).exists() else None
     if folder is not None and not folder.is_dir():
-        raise HeadAtlasError("a model must be a folder or a Hugging Face id",
+        raise HeadAtlasError("a model must be a folder, a .gguf file or a Hugging Face id",
                              path=source)
     offline = folder is None and os.environ.get("HF_HUB_OFFLINE", "0") not in {"0", ""}
     try:
@@ -262,6 +284,7 @@ def load_model(
         attention_tap=tap,
         kind=kind,
         lm_head_model=lm_head_model,
+        origin=origin,
     )
 
 

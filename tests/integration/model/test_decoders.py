@@ -47,7 +47,7 @@ def test_loads_as_a_decoder(tiny_decoder_dir, kind):
     assert lm.template.single_parts == (("special", eos, 0), ("A", -1, 0))
     assert lm.template.single([7, 8]) == ([eos, 7, 8], [0, 0, 0], [-1, 0, 1])
     assert lm.roles.role(eos) == R.BOS and lm.roles.cls_id is None and not lm.roles.sep_ids
-    assert lm.uses_token_types is False
+    assert lm.uses_token_types is False and lm.origin is None
     assert lm.attention_tap is not None
 
     segments = _segments(lm)
@@ -134,4 +134,4 @@ def test_decoders_are_refused_unless_asked(tiny_decoder_dir):
 def test_encoders_load_as_before(tiny_model_dir):
     lm = load_model(str(tiny_model_dir("bert")), decoders=True)
     assert lm.kind == "encoder" and lm.lm_head_model is None
-    assert lm.describe()["kind"] == "encoder"
+    assert lm.describe()["kind"] == "encoder" and "origin" not in lm.describe()
