@@ -103,6 +103,11 @@ class BuildConfig:
     token_types: Literal["model", "zeros"] = setting(
         "model", "model (B = 1) or zeros (the paper's way)",
         "`model`: segment B gets token type 1 (normal use); `zeros`: all 0, as the paper did")
+    bos: Literal["on", "off"] = setting(
+        "on", "Decoders: on (segments start with the BOS token) or off (with a word)",
+        "decoder models: `on` starts each segment with the tokenizer's BOS token (its EOS "
+        "where it has no BOS, e.g. GPT-2's `<|endoftext|>`), `off` with the first word")
+    """SPEC section 11: most interpretability tools prepend BOS; the sink analysis compares."""
     word_rows: Literal["mean", "first"] = setting(
         "mean", "mean or first: a split word's from-row",
         "a split word's \"from\" row: `mean` of its pieces (paper) or `first` piece (authors' "

@@ -215,3 +215,133 @@ def trained_tokenizer(family: str):
         pieces = [tuple(p) for p in _trained_json("unigram", 120)["vocab"]]
         return AlbertTokenizer(vocab=pieces)
     raise ValueError(family)
+
+
+DECODER_ARCHITECTURES = ("gpt2", "gpt_neox", "llama", "mistral", "qwen2", "qwen3", "gemma2",
+                         "gemma3_text", "phi3", "opt")
+"""Causal LMs of SPEC section 11: ``make_tiny_decoder`` builds each (model_type names)."""
+
+SLIDING_WINDOW = 4
+"""The sliding window of the tiny decoders that have one (mistral; gemma2's and gemma3's
+sliding layers): rows past 4 tokens show exact zeros."""
+
+
+def _decoder_config(kind: str, vocab_size: int, special: int, layers: int, heads: int):
+    """A tiny config: hidden 64, ``heads`` query heads, 2 key/value heads where the architecture
+    has grouped-query attention, a sliding window where it has one; bos, eos and pad are the
+    tokenizer's ``<|endoftext|>`` (``special``)."""
+    import transformers as T
+
+    ids = dict(bos_token_id=special, eos_token_id=special, pad_token_id=special)
+    common = dict(vocab_size=vocab_size, hidden_size=64, num_hidden_layers=layers,
+                  num_attention_heads=heads, max_position_embeddings=128, **ids)
+    gqa = dict(common, num_key_value_heads=2, intermediate_size=64)
+    mixed = ["sliding_attention", "full_attention"] * layers
+    if kind == "gpt2":
+        return T.GPT2Config(vocab_size=vocab_size, n_embd=64, n_layer=layers, n_head=heads,
+                            n_positions=128, **ids)
+    if kind == "gpt_neox":
+        return T.GPTNeoXConfig(**common, intermediate_size=64)
+    if kind == "opt":
+        return T.OPTConfig(**common, ffn_dim=64, word_embed_proj_dim=64)
+    if kind == "phi3":
+        return T.Phi3Config(**gqa)
+    if kind == "mistral":
+        return T.MistralConfig(**gqa, head_dim=16, sliding_window=SLIDING_WINDOW)
+    if kind == "gemma2":
+        return T.Gemma2Config(**gqa, head_dim=16, sliding_window=SLIDING_WINDOW,
+                              attn_logit_softcapping=50.0, layer_types=mixed[:layers])
+    if kind == "gemma3_text":
+        return T.Gemma3TextConfig(**gqa, head_dim=16, sliding_window=SLIDING_WINDOW,
+                                  layer_types=mixed[:layers])
+    cls = {"llama": T.LlamaConfig, "qwen2": T.Qwen2Config, "qwen3": T.Qwen3Config}[kind]
+    return cls(**gqa, head_dim=16)
+
+
+def make_tiny_decoder(folder: Path, kind: str = "llama", *, layers: int = 2, heads: int = 4,
+                      seed: int = 0) -> Path:
+    """Save a tiny random causal LM of ``kind`` (one of DECODER_ARCHITECTURES, with its LM head)
+    and a real byte-level BPE tokenizer (``trained_tokenizer("gpt2")``: bos = eos =
+    ``<|endoftext|>``, which it does not add itself) to ``folder``; return it."""
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    tokenizer = trained_tokenizer("gpt2")
+    config = _decoder_config(kind, len(tokenizer), tokenizer.eos_token_id, layers, heads)
+    model = AutoModelForCausalLM.from_config(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def _permute_qk(weights, heads: int):
+    """llama.cpp's q/k row order (convert_hf_to_gguf.py ``permute``), which transformers
+    undoes when it reads a llama GGUF file."""
+    return (weights.reshape(heads, 2, weights.shape[0] // heads // 2, *weights.shape[1:])
+            .swapaxes(1, 2).reshape(weights.shape))
+
+
+def write_tiny_gguf(path: Path, folder: Path, *, quant: str = "Q8_0",
+                    architecture: str = "llama") -> Path:
+    """Write the tiny llama of ``folder`` (``make_tiny_decoder(.., "llama")``) as a GGUF file
+    the way llama.cpp's converter does: llama metadata, the byte-level BPE tokenizer
+    ("gpt2" model, tokens, merges, bos/eos), q/k rows permuted, 2-D weights quantized to
+    ``quant`` ("Q8_0" or "F32") and 1-D weights float32. ``architecture`` is written as given
+    (an unknown one makes a file transformers cannot read). Returns ``path``."""
+    import json
+
+    import gguf
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    c = model.config
+    types = {"Q8_0": (gguf.GGMLQuantizationType.Q8_0, gguf.LlamaFileType.MOSTLY_Q8_0),
+             "F32": (gguf.GGMLQuantizationType.F32, gguf.LlamaFileType.ALL_F32)}[quant]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = gguf.GGUFWriter(str(path), architecture)
+    writer.add_name("tiny llama")
+    writer.add_context_length(c.max_position_embeddings)
+    writer.add_embedding_length(c.hidden_size)
+    writer.add_block_count(c.num_hidden_layers)
+    writer.add_feed_forward_length(c.intermediate_size)
+    writer.add_head_count(c.num_attention_heads)
+    writer.add_head_count_kv(c.num_key_value_heads)
+    writer.add_rope_dimension_count(c.head_dim)
+    writer.add_key_length(c.head_dim)
+    writer.add_value_length(c.head_dim)
+    writer.add_rope_freq_base(float(c.rope_parameters["rope_theta"]))
+    writer.add_layer_norm_rms_eps(c.rms_norm_eps)
+    writer.add_file_type(types[1])
+    vocab = tokenizer.get_vocab()
+    tokens = sorted(vocab, key=vocab.get)
+    writer.add_vocab_size(len(tokens))
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(tokens)
+    writer.add_token_types([3 if t in tokenizer.all_special_tokens else 1 for t in tokens])
+    merges = json.loads((folder / "tokenizer.json").read_text())["model"]["merges"]
+    writer.add_token_merges([m if isinstance(m, str) else " ".join(m) for m in merges])
+    writer.add_bos_token_id(tokenizer.bos_token_id)
+    writer.add_eos_token_id(tokenizer.eos_token_id)
+    writer.add_add_bos_token(False)
+    names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LLAMA, c.num_hidden_layers)
+    for key, value in model.state_dict().items():
+        if key == "lm_head.weight" and c.tie_word_embeddings:
+            continue
+        weights = value.float().numpy()
+        if key.endswith("q_proj.weight"):
+            weights = _permute_qk(weights, c.num_attention_heads)
+        elif key.endswith("k_proj.weight"):
+            weights = _permute_qk(weights, c.num_key_value_heads)
+        name = names.get_name(key, try_suffixes=(".weight", ".bias"))
+        if weights.ndim == 2 and quant != "F32":
+            writer.add_tensor(name, gguf.quants.quantize(weights, types[0]), raw_dtype=types[0])
+        else:
+            writer.add_tensor(name, weights)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path

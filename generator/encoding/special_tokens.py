@@ -3,12 +3,18 @@
 transformers 5 has no ``build_inputs_with_special_tokens``; we learn the template once by encoding
 a tiny pair and reading ``sequence_ids``, so that any tokenizer's own layout is used
 (``[CLS] A [SEP] B [SEP]`` for BERT, ``<s> A </s></s> B </s>`` for RoBERTa).
+
+A decoder (causal LM, SPEC section 11) gets no learned template: ``SpecialTemplate.for_decoder``
+puts one BOS before the text (``--bos on``, the default, as TransformerLens and most
+interpretability tools do) or nothing (``--bos off``: the segment starts with a word). Segment
+bodies are always encoded without the tokenizer's own specials, so a tokenizer that adds BOS
+itself (Llama-style ``<s> $A``) still gets exactly one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 Part = tuple[str, int, int]  # ("special", token id, type id) or ("A"|"B", -1, type id)
 
@@ -36,6 +42,20 @@ class SpecialTemplate:
     @classmethod
     def from_tokenizer(cls, tokenizer: Any) -> SpecialTemplate:
         return cls(tuple(_learn(tokenizer, "a")), tuple(_learn(tokenizer, "a", "b")))
+
+    @classmethod
+    def for_decoder(cls, tokenizer: Any, bos: Literal["on", "off"] = "on") -> SpecialTemplate:
+        """``BOS A`` (``bos="on"``) or ``A``; a pair is the same with B right after A (a decoder
+        has no A/B split, SPEC section 11). BOS is ``decoder_bos_id(tokenizer)``; a tokenizer
+        with neither BOS nor EOS cannot start with one (ValueError: the caller names the
+        model)."""
+        lead: tuple[Part, ...] = ()
+        if bos == "on":
+            bos_id = decoder_bos_id(tokenizer)
+            if bos_id is None:
+                raise ValueError("the tokenizer has neither a BOS nor an EOS token")
+            lead = (("special", bos_id, 0),)
+        return cls(lead + (("A", -1, 0),), lead + (("A", -1, 0), ("B", -1, 0)))
 
     @property
     def pair_overhead(self) -> int:
@@ -70,3 +90,20 @@ class SpecialTemplate:
 
     def single(self, a: list[int]) -> tuple[list[int], list[int], list[int]]:
         return self._fill(self.single_parts, {"A": a})
+
+
+def decoder_bos_id(tokenizer: Any) -> int | None:
+    """The token a decoder's segment starts with (TransformerLens' rule): the tokenizer's BOS,
+    else its EOS (GPT-2's ``<|endoftext|>`` is both), else None."""
+    for token_id in (tokenizer.bos_token_id, tokenizer.eos_token_id):
+        if token_id is not None:
+            return int(token_id)
+    return None
+
+
+def tokenizer_adds_bos(tokenizer: Any) -> bool:
+    """Whether ``tokenizer(text)`` already starts with ``decoder_bos_id`` (Llama-style
+    templates do; GPT-2 and SmolLM2 do not): text encoded with the tokenizer's own specials
+    must then not get a second one."""
+    bos_id = decoder_bos_id(tokenizer)
+    return bos_id is not None and tokenizer("a")["input_ids"][:1] == [bos_id]

