@@ -3,8 +3,10 @@
 Pages: ``index.md`` (home), ``analyses/F.md`` for every view (``generator/render/views``) whose
 ``templates/F/page.md.j2`` exists, ``layers/L<l>.md``, ``heads/L<l>-H<h>.md`` (which include
 ``templates/F/layer.md.j2`` / ``templates/F/head.md.j2`` of every view that has them), a view's
-extra pages and ``about.md``; a view is used only when its ``results/F.json`` exists. Returns the
-MkDocs navigation for the pages it wrote. Nothing here knows any results file but through VIEWS.
+extra pages and ``about.md``; a view is used only when its ``results/F.json`` exists. A decoder's
+site takes ``templates/F/<kind>-decoder.md.j2`` instead of ``<kind>.md.j2`` where there is one
+(``PageWriter.template``). Returns the MkDocs navigation for the pages it wrote. Nothing here
+knows any results file but through VIEWS.
 """
 
 from __future__ import annotations
@@ -85,12 +87,20 @@ class PageWriter:
     def exists(self, template: str) -> bool:
         return (Path(self.env.loader.searchpath[0]) / template).is_file()  # type: ignore[union-attr]
 
+    def template(self, view: View, kind: str) -> str | None:
+        """templates/F/<kind>.md.j2 if it exists, else None; on a decoder's site its variant
+        templates/F/<kind>-decoder.md.j2 instead where the view has one."""
+        if not self.exists(view.template(kind)):
+            return None
+        variant = view.template(f"{kind}-decoder")
+        return variant if self.data.is_decoder and self.exists(variant) else view.template(kind)
+
     def partials(self, kind: str) -> list[str]:
-        """templates/F/<kind>.md.j2 of every view present that has one: general first,
-        examples last, the others in file-name order."""
+        """templates/F/<kind>.md.j2 (or its decoder variant) of every view present that has
+        one: general first, examples last, the others in file-name order."""
         order = sorted(self.views, key=lambda v: (v.results != "general",
                                                   v.results == "examples", v.results))
-        return [v.template(kind) for v in order if self.exists(v.template(kind))]
+        return [t for v in order if (t := self.template(v, kind)) is not None]
 
     def write(self, page: str, template: str, charts: dict[str, dict[str, Any]],
               **context: Any) -> None:
@@ -157,8 +167,8 @@ def render_pages(data: SiteData, docs: Path, env: jinja2.Environment | None = No
     nav: list[NavItem] = [{"Home": "index.md"}]
     analyses: list[NavItem] = []
     for view in sorted(views, key=lambda v: v.results):
-        template = view.template("page")
-        if not writer.exists(template):
+        template = writer.template(view, "page")
+        if template is None:
             continue
         page = names.analysis_page(view.results)
         charts = _collect([view], "page_charts", data, page)
@@ -166,8 +176,9 @@ def render_pages(data: SiteData, docs: Path, env: jinja2.Environment | None = No
         title = view.title or view.results
         extra = view.extra_pages(data) if view.extra_pages else []
         for more in extra:
-            writer.write(more.page, more.template, {}, doc=data.get(view.results),
-                         **more.context)
+            writer.write(more.page, more.template,
+                         {f"{view.results}.{name}": spec for name, spec in more.charts.items()},
+                         doc=data.get(view.results), **more.context)
         analyses.append({title: [page, *({more.title: more.page} for more in extra)]}
                         if extra else {title: page})
     if analyses:

@@ -15,7 +15,7 @@ from typing import Any
 from generator.config import DEFAULT_MODEL
 from generator.errors import HeadAtlasError
 from generator.results import read_json
-from generator.vocabulary import METRIC_NAMES, TARGETS
+from generator.vocabulary import METRIC_NAMES, TARGETS, decoder_metric_names, decoder_targets
 
 Grid = list[list[float]]
 """A per-head value, ``grid[layer][head]``."""
@@ -50,6 +50,33 @@ class SiteData:
         return self.get("general").get("metrics", {})
 
     @property
+    def is_decoder(self) -> bool:
+        """A decoder (causal) LM's results (SPEC section 11): general.json says
+        ``architecture_kind: "decoder"`` (top level, else in its ``model``). Views branch on this
+        alone; an encoder's results say nothing and render as before."""
+        general = self.get("general")
+        kind = general.get("architecture_kind", general.get("model", {}).get("architecture_kind"))
+        return kind == "decoder"
+
+    @property
+    def position0_is_bos(self) -> bool:
+        """Whether a decoder's segments start with the BOS token (the build's ``bos`` setting in
+        manifest.json, "on" unless it says "off"), so that position 0, the sink, is named as
+        the BOS token; False for encoders."""
+        setting = self.get("manifest").get("settings", {}).get("bos", "on")
+        return self.is_decoder and setting != "off"
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """The kinds of target a head's attention is split into (``profile``), in prose."""
+        return decoder_targets(self.position0_is_bos) if self.is_decoder else TARGETS
+
+    @property
+    def metric_names(self) -> dict[str, str]:
+        """general.json's metrics as tables and legends name them (encoder or decoder ones)."""
+        return decoder_metric_names(self.position0_is_bos) if self.is_decoder else METRIC_NAMES
+
+    @property
     def total_heads(self) -> int:
         return self.num_layers * self.num_heads
 
@@ -78,7 +105,7 @@ class SiteData:
 
         The targets overlap slightly (the previous token may be [CLS]); when their shares sum
         to more than 1 they are scaled down to sum to 1."""
-        shares = [(key, float(self.value(key, layer, head) or 0.0)) for key in TARGETS
+        shares = [(key, float(self.value(key, layer, head) or 0.0)) for key in self.targets
                   if key in self.metrics]
         total = sum(v for _, v in shares)
         if total > 1.0:  # the kinds overlap a little (the previous token can be [CLS])
@@ -87,10 +114,19 @@ class SiteData:
         shares.append(("other", rest))
         return sorted(shares, key=lambda kv: (-kv[1], kv[0]))
 
+    def target(self, key: str) -> str:
+        """A target of ``profile`` in prose ("other" tokens for the rest)."""
+        return self.targets.get(key, "other (non-adjacent) tokens")
+
     def uniform_entropy(self) -> float | None:
         return self.get("general").get("reference", {}).get("uniform_entropy")
 
     def is_broad(self, layer: int, head: int) -> bool:
+        """Entropy above ``BROAD_FRACTION`` of uniform attention's; for a decoder, whose rows see
+        different numbers of tokens, its normalised entropy above ``BROAD_FRACTION``."""
+        if self.is_decoder:
+            normalised = self.value("entropy_normalised", layer, head)
+            return normalised is not None and normalised > BROAD_FRACTION
         uniform, entropy = self.uniform_entropy(), self.value("entropy", layer, head)
         return uniform is not None and entropy is not None and entropy > BROAD_FRACTION * uniform
 
@@ -105,7 +141,7 @@ class SiteData:
         """A few words for tables: the largest target and its share, and "broad" if so."""
         key, share = self.profile(layer, head)[0]
         broad = "broad; " if self.is_broad(layer, head) else ""
-        return f"{broad}{METRIC_NAMES.get(key, 'other tokens')} {share:.0%}"
+        return f"{broad}{self.metric_names.get(key, 'other tokens')} {share:.0%}"
 
     def summary(self, layer: int, head: int) -> str:
         """One sentence saying what the head attends to (plain text, no corpus content)."""
@@ -113,20 +149,22 @@ class SiteData:
         key, share = top[0]
         parts = []
         if share >= FOCUS_SHARE and key != "other":
-            parts.append(f"mostly attends to {_target(key)} ({share:.0%} of its attention)")
+            parts.append(f"mostly attends to {self.target(key)} ({share:.0%} of its attention)")
         else:
-            listed = ", ".join(f"{_target(k)} {v:.0%}" for k, v in top[:3])
+            listed = ", ".join(f"{self.target(k)} {v:.0%}" for k, v in top[:3])
             parts.append(f"spreads its attention: {listed}")
         entropy = self.value("entropy", layer, head)
         uniform = self.uniform_entropy()
-        if entropy is not None and uniform:
+        normalised = self.value("entropy_normalised", layer, head)
+        if self.is_decoder and normalised is not None:
+            kind = "broad" if self.is_broad(layer, head) else "focused"
+            parts.append(f"it is {kind} (normalised entropy {normalised:.2f}; 1 = spread evenly "
+                         f"over the tokens it can see)")
+        elif entropy is not None and uniform:
             kind = "broad" if self.is_broad(layer, head) else "focused"
             parts.append(f"it is {kind} (entropy {entropy:.2f} nats; uniform {uniform:.2f})")
         return "; ".join(parts) + "."
 
-
-def _target(key: str) -> str:
-    return TARGETS.get(key, "other (non-adjacent) tokens")
 
 
 def load_site_data(results_dir: Path) -> SiteData:

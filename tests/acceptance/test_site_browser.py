@@ -245,3 +245,50 @@ def test_syntax_heatmap_selects_a_relation_and_figure5_draws(browser, built_site
     page.screenshot(path=str(tmp_path / "figure5.png"), full_page=True)
     context.close()
     assert left == [] and errors == []
+
+
+DECODER_PAGES = ("index.html", "analyses/general.html", "analyses/induction.html",
+                 "analyses/syntax.html", "analyses/gradients.html", "analyses/heads.html",
+                 "layers/L1.html", "heads/L1-H1.html")
+
+
+@pytest.fixture(scope="module")
+def decoder_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The decoder fixture's offline site (tests/fixtures/results-decoder)."""
+    out = tmp_path_factory.mktemp("decoder-site")
+    shutil.copytree(FIXTURE.parent / "results-decoder", out / "results")
+    render_site(out)
+    return out / "site-offline"
+
+
+def _cells(page) -> list[str]:
+    return page.eval_on_selector_all("#ha-syntax-accuracy svg .mark-text.role-mark text",
+                                     "els => els.map(e => e.textContent)")
+
+
+def test_decoder_charts_draw(browser, decoder_site: Path, tmp_path: Path) -> None:
+    root = decoder_site.as_uri() + "/"
+    context, page, left, errors = _open(browser)
+    for name in DECODER_PAGES:
+        page.goto(root + name)
+        drawn = _charts_drawn(page)
+        assert drawn and all(drawn), f"{name}: {drawn}"
+        page.screenshot(path=str(tmp_path / f"decoder-{name.replace('/', '_')}.png"),
+                        full_page=True)
+    # the accuracy heatmap over covered dependents: "all", better of the two: the six heads
+    # (* = head2dep better: L0-H0 .29, L0-H1 .43, L1-H1 .71); det covers no dep2head: no cells
+    page.goto(root + "analyses/syntax.html")
+    _charts_drawn(page)
+    assert _cells(page) == ["29*", "43*", "60", "80", "71*", "40"]
+    page.select_option("#ha-syntax-accuracy select >> nth=0", "det")
+    page.select_option("#ha-syntax-accuracy select >> nth=1", "dep2head")
+    page.wait_for_function("() => document.querySelectorAll("
+                           "'#ha-syntax-accuracy svg .mark-text.role-mark text').length === 0",
+                           timeout=10_000)
+    page.select_option("#ha-syntax-accuracy select >> nth=1", "head2dep")
+    page.wait_for_function("() => document.querySelectorAll("
+                           "'#ha-syntax-accuracy svg .mark-text.role-mark text').length === 6",
+                           timeout=10_000)
+    assert _cells(page) == ["25", "50", "0", "25", "100", "75"]
+    context.close()
+    assert left == [] and errors == []

@@ -3,8 +3,9 @@
 A view of results file F (OUT/results/F.json) is a module ``generator/render/views/F.py`` (its
 charts, the helpers its templates call, its sentences for the home page) with templates under
 ``templates/F/``: ``page.md.j2`` (its page ``analyses/F.md``), ``head.md.j2`` (a section of every
-head page), ``layer.md.j2`` (a section of every layer page); each is used when it exists. The
-module ends with ``VIEW = View(...)``, and ``generator/render/views/__init__.py`` lists it in
+head page), ``layer.md.j2`` (a section of every layer page); each is used when it exists, and a
+decoder's site (``SiteData.is_decoder``) uses ``<kind>-decoder.md.j2`` instead where it exists.
+The module ends with ``VIEW = View(...)``, and ``generator/render/views/__init__.py`` lists it in
 ``VIEWS``. Nothing of a view is used when F.json does not exist.
 """
 
@@ -38,6 +39,8 @@ class ExtraPage:
     template: str
     title: str
     context: dict[str, Any]
+    charts: dict[str, Any] = field(default_factory=dict)
+    """Its charts by name, embedded as ``{{ chart("F.name") }}`` (F: the view's results file)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ class View:
     """Names the templates may use (every template sees every view's; no name twice)."""
 
     def template(self, kind: str) -> str:
-        """``templates/F/<kind>.md.j2``: kind is "page", "head" or "layer"."""
+        """``templates/F/<kind>.md.j2``: kind is "page", "head" or "layer", or one of them with
+        "-decoder" (the variant a decoder's site uses where it exists)."""
         return f"{self.results}/{kind}.md.j2"
 
 

@@ -32,6 +32,8 @@ ROUGH_SILHOUETTE = 0.25
 no substantial structure below 0.25)."""
 TRAIT_METRICS = ("cls", "sep", "punct", "prev", "self", "next", "entropy")
 """The general metrics a cluster is compared on."""
+DECODER_TRAIT_METRICS = ("first", "punct", "prev", "self", "entropy_normalised")
+"""... a decoder's (its entropy normalised: rows see different numbers of tokens)."""
 TRAIT_MIN_Z = 0.5
 """A cluster mean counts as a shared trait when it is this many standard deviations (over all
 heads) away from the mean of all heads."""
@@ -41,6 +43,8 @@ MAX_TRAITS = 3
 """At most this many traits are said about a cluster."""
 TRAIT_TARGETS = {**TARGETS, "self": "the token itself"}
 """How a cluster's traits name the targets ("they attend more to the token itself")."""
+ENTROPY_TRAITS = {"entropy": ("entropy", " nats"), "entropy_normalised": ("normalised entropy", "")}
+"""The traits that are no shares of attention: their name and unit."""
 
 
 def heads_doc(data: SiteData) -> dict[str, Any]:
@@ -109,12 +113,14 @@ def cluster_distance(data: SiteData, cluster: int) -> float | None:
     return mean_distance(data, [(a, b) for i, a in enumerate(ks) for b in ks[i + 1:]])
 
 
-def _describe(metric: str, inside: float, overall: float) -> str:
-    if metric == "entropy":
+def _describe(metric: str, inside: float, overall: float,
+              targets: dict[str, str] = TRAIT_TARGETS) -> str:
+    if metric in ENTROPY_TRAITS:
         kind = "broader" if inside > overall else "more focused"
-        return (f"are {kind} than most heads (entropy {inside:.2f} nats vs {overall:.2f} "
+        name, unit = ENTROPY_TRAITS[metric]
+        return (f"are {kind} than most heads ({name} {inside:.2f}{unit} vs {overall:.2f} "
                 f"overall)")
-    name = TRAIT_TARGETS[metric]
+    name = targets[metric]
     verb = "attend more to" if inside > overall else "attend less to"
     return f"{verb} {name} ({inside:.0%} of their attention vs {overall:.0%} overall)"
 
@@ -126,7 +132,9 @@ def shared_traits(data: SiteData, members: list[tuple[int, int]]) -> list[str]:
     (over all heads) and, for shares, ``TRAIT_MIN_SHARE`` from the mean of all heads; the
     ``MAX_TRAITS`` largest are kept, largest first (ties: metric order)."""
     found = []
-    for order, metric in enumerate(TRAIT_METRICS):
+    metrics = DECODER_TRAIT_METRICS if data.is_decoder else TRAIT_METRICS
+    targets = {**data.targets, "self": "the token itself"}
+    for order, metric in enumerate(metrics):
         if metric not in data.metrics or not members:
             continue
         everyone = [data.value(metric, lay, h) for lay, h in data.heads()]
@@ -136,9 +144,9 @@ def shared_traits(data: SiteData, members: list[tuple[int, int]]) -> list[str]:
         if std == 0:
             continue
         z = (inside - overall) / std
-        small = metric != "entropy" and abs(inside - overall) < TRAIT_MIN_SHARE
+        small = metric not in ENTROPY_TRAITS and abs(inside - overall) < TRAIT_MIN_SHARE
         if abs(z) >= TRAIT_MIN_Z and not small:
-            found.append((-abs(z), order, _describe(metric, inside, overall)))
+            found.append((-abs(z), order, _describe(metric, inside, overall, targets)))
     return [text for _, _, text in sorted(found)[:MAX_TRAITS]]
 
 
@@ -178,14 +186,16 @@ def distance_rank(data: SiteData, layer: int, head: int) -> tuple[float, float]:
 
 COLOUR_BY = ("cluster", "layer", "paper label", "pattern")
 """What the map can be coloured by (a radio button under the chart)."""
+DECODER_COLOUR_BY = ("cluster", "layer", "label", "pattern")
+"""... for a decoder, whose labels are not the paper's."""
 _COLOUR_FIELD = {"cluster": "cluster", "layer": "layer_name", "paper label": "paper",
-                 "pattern": "pattern"}
+                 "label": "paper", "pattern": "pattern"}
 
 
-def _colour_expression() -> str:
+def _colour_expression(options: tuple[str, ...] = COLOUR_BY) -> str:
     """Picks the field named by the ``colour_by`` param (our own names only, no corpus text)."""
     expr = "datum.cluster"
-    for option in reversed(COLOUR_BY[1:]):
+    for option in reversed(options[1:]):
         expr = f"colour_by === '{option}' ? datum.{_COLOUR_FIELD[option]} : ({expr})"
     return expr
 
@@ -205,10 +215,11 @@ def head_map(data: SiteData, page: str) -> dict[str, Any]:
             "summary": data.summary(layer, head) if data.metrics else "",
             "url": html_url(page, head_page(layer, head)),
         })
+    options = DECODER_COLOUR_BY if data.is_decoder else COLOUR_BY
     colour_by = alt.param(name="colour_by", value="cluster",
-                          bind=alt.binding_radio(options=list(COLOUR_BY), name="colour by: "))
+                          bind=alt.binding_radio(options=list(options), name="colour by: "))
     chart = alt.Chart(named("points")).transform_calculate(
-        colour=_colour_expression()
+        colour=_colour_expression(options)
     ).mark_point(filled=True, size=90, opacity=0.85).encode(
         x=alt.X("x:Q", title="MDS 1", axis=alt.Axis(labels=False, ticks=False)),
         y=alt.Y("y:Q", title="MDS 2", axis=alt.Axis(labels=False, ticks=False)),

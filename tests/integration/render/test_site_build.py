@@ -95,3 +95,25 @@ def test_relative_output_folder(out: Path, monkeypatch) -> None:
     built = render_site(Path("."), offline=False)
     assert (out / "site" / "index.html").is_file()
     assert built.pages > 0
+
+
+DECODER_FIXTURE = FIXTURE.parent / "results-decoder"
+
+
+def test_decoder_site_builds_strictly(tmp_path: Path) -> None:
+    """The decoder fixture's site (tests/fixtures/results-decoder) passes mkdocs --strict in both
+    variants, with its induction page listed under the general statistics."""
+    shutil.copytree(DECODER_FIXTURE, tmp_path / "results")
+    built = render_site(tmp_path)
+    # home, 6 analyses (coref, general, induction, gradients, heads, syntax), 3 clusters,
+    # 2 layers, 6 heads, about
+    assert built.pages == 19
+    for folder in (tmp_path / "site", tmp_path / "site-offline"):
+        assert (folder / "analyses" / "induction.html").is_file()
+        assert (folder / "heads" / "L1-H1.html").is_file()
+    general = (tmp_path / "site" / "analyses" / "general.html").read_text(encoding="utf-8")
+    assert 'href="induction.html"' in general  # in the page and the navigation
+    assert general.count('class="ha-chart"') == 6
+    for page in (tmp_path / "site").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "[CLS]" not in text and "[SEP]" not in text, page

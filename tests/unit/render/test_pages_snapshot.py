@@ -7,14 +7,16 @@ review the diff of tests/snapshots/ before committing.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from generator.render.pages import render_pages
-from generator.render.site_data import SiteData
+from generator.render.site_data import SiteData, load_site_data
+from tests.unit.render.conftest import DECODER_FIXTURE, FIXTURE
 
-SNAPSHOTS = Path(__file__).resolve().parents[2] / "snapshots" / "site_src"
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "snapshots"
 UPDATE = os.environ.get("HEADATLAS_UPDATE_SNAPSHOTS") == "1"
 
 
@@ -24,18 +26,22 @@ def _files(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.suffix in (".md", ".js")}
 
 
-def test_pages_match_snapshots(fixture_data: SiteData, tmp_path: Path) -> None:
-    nav, _ = render_pages(fixture_data, tmp_path)
+@pytest.mark.parametrize(("results", "snapshots"), [(FIXTURE, "site_src"),
+                                                    (DECODER_FIXTURE, "site_src-decoder")])
+def test_pages_match_snapshots(results: Path, snapshots: str, tmp_path: Path) -> None:
+    # the encoder fixture's pages, and a decoder's (tests/fixtures/results-decoder)
+    nav, _ = render_pages(load_site_data(results), tmp_path)
     rendered = _files(tmp_path)
+    stored_in = SNAPSHOTS / snapshots
     if UPDATE:
-        for old in SNAPSHOTS.rglob("*"):
+        for old in stored_in.rglob("*"):
             if old.suffix in (".md", ".js"):
                 old.unlink()
         for name, text in rendered.items():
-            (SNAPSHOTS / name).parent.mkdir(parents=True, exist_ok=True)
-            (SNAPSHOTS / name).write_text(text, encoding="utf-8")
+            (stored_in / name).parent.mkdir(parents=True, exist_ok=True)
+            (stored_in / name).write_text(text, encoding="utf-8")
         pytest.skip("snapshots updated")
-    stored = _files(SNAPSHOTS)
+    stored = _files(stored_in)
     assert sorted(rendered) == sorted(stored), "pages added or removed"
     for name, text in rendered.items():
         assert text == stored[name], f"{name} differs from its snapshot"
@@ -95,3 +101,66 @@ def test_corpus_text_is_escaped_on_the_pages(fixture_data: SiteData, tmp_path: P
         encoding="utf-8")
     assert "\\u003c/script\\u003e\\u003cb\\u003ex" in specs  # inside the chart's JSON
     assert specs.count("(window.__specs=window.__specs||{})[") == 2
+
+
+def test_decoder_pages_and_navigation(decoder_data: SiteData, tmp_path: Path) -> None:
+    # the induction page joins the general statistics in the navigation; no probes here
+    nav, writer = render_pages(decoder_data, tmp_path)
+    assert sorted(writer.charts_written) == sorted(
+        ["index.md", "analyses/general.md", "analyses/induction.md", "analyses/coref.md",
+         "analyses/heads.md", "analyses/syntax.md", "analyses/gradients.md", "about.md",
+         "layers/L0.md", "layers/L1.md"]
+        + [f"heads/L{a}-H{h}.md" for a in range(2) for h in range(3)]
+        + [f"clusters/C{c}.md" for c in range(3)])
+    assert {"General statistics": ["analyses/general.md",
+                                   {"Induction and duplicate heads": "analyses/induction.md"}]
+            } in nav[1]["Analyses"]
+    specs = (tmp_path / "assets" / "headatlas" / "charts" / "analyses" / "induction.js")
+    assert '"ha-general-scores"' in specs.read_text(encoding="utf-8")
+
+
+PAPER_ERA = re.compile(r"\[CLS\]|\[SEP\]|&#91;CLS&#93;|&#91;SEP&#93;|\bCLS\b|\bSEP\b")
+"""[CLS] and [SEP], as text, escaped for Markdown, or bare (a chart label such as "CLS 70")."""
+
+
+@pytest.mark.parametrize("bos", ["on", "off"])
+def test_no_paper_era_tokens_on_a_decoders_site(decoder_data: SiteData, tmp_path: Path,
+                                                bos: str) -> None:
+    # SPEC section 11: [CLS] and [SEP] never appear on a decoder's pages or in its charts
+    decoder_data.documents["manifest"]["settings"]["bos"] = bos
+    render_pages(decoder_data, tmp_path)
+    files = _files(tmp_path)
+    assert len(files) > 30
+    for name, text in files.items():
+        assert not PAPER_ERA.search(text), f"{name}: {PAPER_ERA.search(text)}"
+    # the same check finds them on an encoder's site (so it can fail)
+    encoder = tmp_path / "encoder"
+    render_pages(load_site_data(FIXTURE), encoder)
+    assert sum(bool(PAPER_ERA.search(text)) for text in _files(encoder).values()) > 10
+
+
+def test_decoder_head_page(decoder_data: SiteData, tmp_path: Path) -> None:
+    render_pages(decoder_data, tmp_path)
+    page = (tmp_path / "heads" / "L1-H1.md").read_text(encoding="utf-8")
+    # induction grid [[.01, .02, .03], [.05, .82, .12]]: .82 is rank 1, layer 1 mean
+    # (.05 + .82 + .12) / 3 = .330, all heads 1.05 / 6 = .175
+    assert ("| [induction score](../analyses/induction.md) | 0.820 | 1 | 0.330 | 0.175 |"
+            in page)
+    # duplicate [[.02, .01, .55], [.03, .06, .04]]: .06 is rank 2; layer .13 / 3 = .043;
+    # all .71 / 6 = .118
+    assert ("| [duplicate-token score](../analyses/induction.md) | 0.060 | 2 | 0.043 | 0.118 |"
+            in page)
+    # first .45 > .3: a sink; without BOS .40 > .3: position 0
+    assert ("**Attention sink**: yes, 45% of its attention goes to the BOS token (position 0)"
+            in page)
+    assert "without the BOS token it still gives 40% to position 0" in page
+    assert "so its sink is position 0, whatever token is there." in page
+    assert "Labels: **induction**, **vertical** (label induction;" in page
+    assert "block" not in page
+    # L0-H1: a sink (.35) that goes with the BOS token (.12 without it)
+    sink_bos = (tmp_path / "heads" / "L0-H1.md").read_text(encoding="utf-8")
+    assert ("without the BOS token it still gives 12% to position 0,\n"
+            "so its sink is the BOS token.") in sink_bos
+    none = (tmp_path / "heads" / "L0-H0.md").read_text(encoding="utf-8")
+    assert "**Attention sink**: no, 10% of its attention goes to the BOS token (position 0)" \
+        in none

@@ -16,6 +16,7 @@ from generator.render.site_data import (
     layer_means,
     load_site_data,
 )
+from generator.vocabulary import METRIC_NAMES, TARGETS
 
 
 def test_shape_comes_from_the_manifest(fixture_data: SiteData) -> None:
@@ -113,3 +114,48 @@ def test_layer_means_come_from_general_json(fixture_data: SiteData) -> None:
     # ... and results without them get the grid's means
     del general["layer_means"]
     assert SiteData({"general": general}, 2, 2).layer_means("sep") == [1.5, 4.0]
+
+
+def test_a_decoder_is_told_by_general_json(fixture_data: SiteData, decoder_data: SiteData
+                                           ) -> None:
+    assert decoder_data.is_decoder and not fixture_data.is_decoder
+    assert fixture_data.metric_names is METRIC_NAMES and fixture_data.targets is TARGETS
+    # general.json's model may carry the kind too; anything else is an encoder
+    assert SiteData({"general": {"model": {"architecture_kind": "decoder"}}}, 1, 1).is_decoder
+    assert not SiteData({"general": {"architecture_kind": "encoder"}}, 1, 1).is_decoder
+
+
+def test_position_0_is_named_by_the_bos_setting(decoder_data: SiteData) -> None:
+    # settings.bos "on": position 0 is the BOS token
+    assert decoder_data.position0_is_bos
+    assert decoder_data.metric_names["first"] == "BOS (position 0)"
+    assert decoder_data.targets["first"] == "the BOS token (position 0)"
+    decoder_data.documents["manifest"]["settings"]["bos"] = "off"
+    assert not decoder_data.position0_is_bos
+    assert decoder_data.metric_names["first"] == "position 0"
+    assert decoder_data.targets["first"] == "position 0"
+    # no manifest: the setting's default, on; an encoder has no BOS position
+    del decoder_data.documents["manifest"]
+    assert decoder_data.position0_is_bos
+    assert not SiteData({"general": {}, "manifest": {"settings": {"bos": "on"}}}, 1,
+                        1).position0_is_bos
+
+
+def test_decoder_profile_broad_and_summary(decoder_data: SiteData) -> None:
+    # L1-H1: first .45, prev .10, self .05, punct .08 -> other 1 - .68 = .32
+    profile = dict(decoder_data.profile(1, 1))
+    assert sorted(profile) == ["first", "other", "prev", "punct", "self"]
+    assert profile["first"] == pytest.approx(0.45) and profile["other"] == pytest.approx(0.32)
+    assert decoder_data.summary(1, 1) == (
+        "spreads its attention: the BOS token (position 0) 45%, other (non-adjacent) tokens "
+        "32%, the previous token 10%; it is focused (normalised entropy 0.66; 1 = spread evenly "
+        "over the tokens it can see).")
+    # L1-H0: first .72 -> mostly the BOS token
+    assert decoder_data.dominant(1, 0) == "first"
+    assert decoder_data.headline(1, 0) == "BOS (position 0) 72%"
+    # broad by normalised entropy > .8 (L0-H1: .91), not by entropy in nats
+    assert decoder_data.is_broad(0, 1) and decoder_data.dominant(0, 1) == "broad"
+    assert not decoder_data.is_broad(1, 1)
+    general = {"architecture_kind": "decoder", "reference": {"uniform_entropy": 1.0},
+               "metrics": {"entropy": [[5.0]], "entropy_normalised": [[0.5]]}}
+    assert not SiteData({"general": general}, 1, 1).is_broad(0, 0)  # 5 nats > .8 * 1 nat

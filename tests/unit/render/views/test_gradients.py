@@ -65,3 +65,41 @@ def test_gradient_page_charts_from_the_fixture(fixture_data: SiteData) -> None:
     assert specs["by_layer"]["layer"][0]["encoding"]["y"]["axis"]["format"] == ".2e"
     panels = {c["panel"] for c in specs["per_head"]["datasets"]["cells"]}
     assert panels == {"[SEP]", '"." or ","', "other tokens", "[CLS] (also in other)"}
+
+
+def _sink(first: list[float], other: list[float]) -> dict[str, Any]:
+    return {"objective": {"name": "next_token"}, "per_layer": {"first": first, "other": other},
+            "segments_with_group": {"first": 4}}
+
+
+def test_gradient_sink_sentence_from_the_decoder_fixture(decoder_data: SiteData) -> None:
+    # per_layer first [4e-6, 1e-6], other [3e-6, 4e-6]: ratios .75, 4.0 -> the last layer
+    assert gradients.gradient_sentence(decoder_data) == (
+        "In the last layer (1), the gradient of the loss through attention to the sink, the BOS "
+        "token at position 0, is 4.0 times smaller than through attention to other tokens "
+        "(next-token objective): by this measure, attending to the sink is closer to a no-op "
+        "than attending to other tokens.")
+    assert gradients.findings(decoder_data, "index.md") == [
+        gradients.gradient_sentence(decoder_data)]
+
+
+def test_gradient_sink_sentence_when_the_sink_is_not_smaller() -> None:
+    # ratios 2/1 = 2.0, 2/3 = .67: not smaller in the last layer
+    assert gradients.gradient_sink_sentence(_sink([1.0, 3.0], [2.0, 2.0]), bos=False) == (
+        "In the last layer the gradient through attention to the sink at position 0 is 1.50 "
+        "times that through attention to other tokens, so attending to the sink is not a no-op "
+        "there (next-token objective).")
+    # 3.0 and 5.0 times smaller in every layer
+    sentence = gradients.gradient_sink_sentence(_sink([1.0, 1.0], [3.0, 5.0]), bos=True)
+    assert sentence is not None and sentence.startswith(
+        "In every layer, the gradient of the loss through attention to the sink, the BOS token "
+        "at position 0, is 3.0 to 5.0 times smaller")
+    assert gradients.gradient_sink_sentence({}, bos=True) is None
+
+
+def test_decoder_gradient_charts(decoder_data: SiteData) -> None:
+    specs = gradients.page_charts(decoder_data, "analyses/gradients.md")
+    panels = {c["panel"] for c in specs["per_head"]["datasets"]["cells"]}
+    assert panels == {"BOS (position 0)", '"." or ","', "other tokens"}
+    means = {(m["target"], m["layer"]): m["value"] for m in specs["by_layer"]["datasets"]["means"]}
+    assert means[("BOS (position 0)", 1)] == pytest.approx(1e-6)  # (1 + .5 + 1.5) / 3 e-6

@@ -77,8 +77,28 @@ def test_head_map_points_link_to_head_pages(fixture_data: SiteData) -> None:
 
 
 def test_colour_expression_names_every_option() -> None:
-    expression = hv._colour_expression()
-    for option, field in hv._COLOUR_FIELD.items():
-        assert f"datum.{field}" in expression
-        if option != "cluster":
-            assert f"colour_by === '{option}'" in expression
+    for options in (hv.COLOUR_BY, hv.DECODER_COLOUR_BY):  # a decoder's labels are not the paper's
+        expression = hv._colour_expression(options)
+        for option in options:
+            assert f"datum.{hv._COLOUR_FIELD[option]}" in expression
+            if option != "cluster":
+                assert f"colour_by === '{option}'" in expression
+    assert "'label'" not in hv._colour_expression()
+    assert "'paper label'" not in hv._colour_expression(hv.DECODER_COLOUR_BY)
+
+
+def test_decoder_traits_and_map(decoder_data: SiteData) -> None:
+    # C1 = L0-H1, L1-H2. punct [.03, .10, .12, .02, .08, .65]: mean .167, sd .219; C1 .375,
+    # z = .95. entropy_normalised [.30, .91, .50, .28, .66, .42]: mean .512, sd .219; C1 .665,
+    # z = .70. first: C1 .25 vs .303 (z -.23), prev .10 vs .175 (z -.38), self .065 vs .102
+    # (under 5 points): no traits
+    members = hv.clusters(decoder_data)[1]
+    assert members == [(0, 1), (1, 2)]
+    assert hv.shared_traits(decoder_data, members) == [
+        'attend more to "." and "," (38% of their attention vs 17% overall)',
+        "are broader than most heads (normalised entropy 0.67 vs 0.51 overall)"]
+    spec = hv.head_map(decoder_data, "analyses/heads.md")
+    assert spec["params"][0]["bind"]["options"] == ["cluster", "layer", "label", "pattern"]
+    points = {p["head"]: p for p in spec["datasets"]["points"]}
+    assert points["L1-H1"]["paper"] == "induction" and points["L1-H1"]["pattern"] == "vertical"
+    assert points["L1-H0"]["labels"] == "sink, vertical"

@@ -46,14 +46,17 @@ def test_home_findings_gain_one_sentence_each(fixture_data: SiteData) -> None:
 
 
 def test_every_template_folder_belongs_to_a_view() -> None:
-    # templates/F/{page,head,layer}.md.j2, F a registered view; a page needs its title
+    # templates/F/{page,head,layer}.md.j2, F a registered view; a page needs its title; a
+    # decoder variant <kind>-decoder.md.j2 only beside its <kind>.md.j2
     root = templates_dir()
     folders = {p.name for p in root.iterdir() if p.is_dir()}
     assert folders == {view.results for view in VIEWS}
     assert len(VIEWS) == len(folders)  # one view per results file
     for view in VIEWS:
         kinds = {p.name for p in (root / view.results).iterdir()}
-        assert kinds <= {"page.md.j2", "head.md.j2", "layer.md.j2"}, view.results
+        plain = {"page.md.j2", "head.md.j2", "layer.md.j2"}
+        variants = {name.replace(".md.j2", "-decoder.md.j2") for name in kinds & plain}
+        assert kinds <= plain | variants, view.results
         assert (view.title is not None) == ("page.md.j2" in kinds), view.results
 
 
