@@ -23,7 +23,7 @@ from generator.config import BuildConfig
 from generator.corpus.text_cache import TextCorpus
 from generator.encoding.segment import Segment
 from generator.model.batch import AttentionBatch
-from generator.model.loading import LoadedModel
+from generator.model.loading import Kind, LoadedModel
 from generator.timings import Timings
 
 BatchSource = Callable[..., Iterator[AttentionBatch]]
@@ -96,6 +96,12 @@ class StreamSpec:
     lends_to: str | None = None
     """The stream this one may lend its batches to (``StreamInput.lends`` says whether it does,
     and which of the borrower's segments they are); lenders run before the other streams."""
+    kinds: tuple[Kind, ...] = ("encoder",)
+    """The model kinds (``LoadedModel.kind``) the stream serves: a build prepares only the
+    streams of its model's kind (e.g. the synthetic sequences are for decoders alone)."""
+
+    def serves(self, kind: str) -> bool:
+        return kind in self.kinds
 
     def arguments(self, prepared: Mapping[str, StreamInput]) -> dict[str, Any]:
         """The keyword arguments of ``prepare``: each need taken from the prepared streams."""
