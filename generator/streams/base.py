@@ -1,7 +1,7 @@
 """A stream is one corpus the model is run over: its segments plus what its analyses need.
 
 Each stream is registered once, in ``generator.analyses.registry.STREAMS``, as a ``StreamSpec``:
-its ``prepare`` function, what it takes from other streams (``needs``) and the stream it may lend
+its ``prepare`` function, what it takes from other streams (``needs``), the stream it may lend
 its batches to (``lends_to``) and the model kinds it serves (``kinds``: the synthetic and no-BOS
 streams serve decoders only). ``prepare(config, lm, **needs)`` returns a ``StreamInput`` (or None
 when the user did not ask for it, e.g. no treebank given); the analyses registered for that

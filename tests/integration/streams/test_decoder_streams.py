@@ -3,6 +3,7 @@ scores, and the general sample without BOS for the sink position."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -93,3 +94,28 @@ def test_no_bos_sample_drops_position_zero(gpt2, tmp_path):
     assert prepare_no_bos(BuildConfig(out=tmp_path), gpt2, general_segments=None) is None
     assert prepare_no_bos(BuildConfig(out=tmp_path), gpt2,
                           general_segments=[general[1]]) is None
+
+
+def test_syntax_and_coref_segments_are_bos_and_words(gpt2, tmp_path):
+    """A decoder's word-level streams: BOS, then the words' pieces, nothing after."""
+    from generator.streams.coref import prepare_coref
+    from generator.streams.syntax import prepare_syntax
+    from tests.integration.analyses.test_coref_build import CONLLU
+
+    coref = tmp_path / "coref.conllu"
+    coref.write_text(CONLLU)
+    config = BuildConfig(out=tmp_path, treebank=(Path("tests/fixtures/syntax_small.conllu"),),
+                         coref=coref)
+    bos = gpt2.tokenizer.eos_token_id
+    syntax = prepare_syntax(config, gpt2)
+    windows = prepare_coref(config, gpt2)
+    for stream in (syntax, windows):
+        assert stream.segments
+        for s in stream.segments:
+            assert s.input_ids[0] == bos and s.word_ids[0] == -1
+            assert -1 not in s.word_ids[1:]  # every later token belongs to a word
+            assert s.word_ids[-1] == len(s.words) - 1
+    first = syntax.segments[0]
+    text = " ".join(first.words)
+    assert list(first.input_ids[1:]) == gpt2.tokenizer(text, add_special_tokens=False)[
+        "input_ids"]
