@@ -289,3 +289,30 @@ def test_sink_sample_draws_a_seeded_sample(tiny_decoder_dir, corpus, tmp_path):
                  "--max-len", "24", "--sink-sample", "3", "--gradient-segments", "0")
     assert docs["general"]["no_bos"]["segments"] == 3
     assert docs["general"]["sinks"]["position"]["with_bos"] == docs["general"]["metrics"]["first"]
+
+
+def test_a_rebuild_reads_every_decoder_stream_from_the_cache(tiny_decoder_dir, corpus, tmp_path,
+                                                             monkeypatch):
+    """A decoder build caches five streams (general, coref, syntax, synthetic, no-BOS): the
+    cache keeps them all, so a rebuild runs the model on none of them."""
+    import generator.model.extraction as extraction
+
+    coref = tmp_path / "coref.conllu"
+    coref.write_text(CONLLU)
+    args = ("--text", str(corpus), "--treebank", TREEBANK, "--coref", str(coref),
+            "--max-len", "24", "--gradient-segments", "0")
+    first = build(tiny_decoder_dir("llama"), tmp_path / "out", *args)
+    entries = list((tmp_path / "out" / ".headatlas-cache" / "attention").iterdir())
+    assert len(entries) == 5
+    calls: list[int] = []
+    real = extraction.run_batch
+
+    def run_batch(lm, segments, indices, timings=None):
+        calls.append(len(indices))
+        return real(lm, segments, indices, timings)
+
+    monkeypatch.setattr(extraction, "run_batch", run_batch)
+    again = build(tiny_decoder_dir("llama"), tmp_path / "out", *args)
+    assert calls == []
+    assert {k: v for k, v in again.items() if k != "manifest"} == {
+        k: v for k, v in first.items() if k != "manifest"}
