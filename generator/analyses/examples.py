@@ -103,7 +103,7 @@ class AttentionExamples(Accumulator):
 
 
 _ROLE_NAMES = {R.CLS: "cls", R.SEP: "sep", R.PUNCT: "punct", R.WORD: "word",
-               R.OTHER_SPECIAL: "special", R.PAD: "pad"}
+               R.OTHER_SPECIAL: "special", R.PAD: "pad", R.BOS: "bos"}
 
 
 def _role_name(role: int) -> str:

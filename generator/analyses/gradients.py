@@ -7,6 +7,14 @@ weight per segment). Groups partition the targets as the paper did: ``sep`` ([SE
 reported besides, since sentence encoders pile attention onto it. Per-layer values (mean over
 heads) are added by ``add_gradient_layer_means``.
 
+A decoder (``AnalysisContext.kind``, SPEC section 11; objective ``next_token``) has no [SEP] or
+[CLS]: its groups are ``first`` (position 0, the sink), ``punct`` ("." or "," at positions j >= 1)
+and ``other`` (every other token j >= 1), which partition each row's visible tokens. Only the
+visible pairs count, rows i >= 1 and columns j <= i: row 0 sees only itself, and the masked
+entries j > i hold no attention the model can give (autograd still returns a gradient there).
+Per segment and head the mean over the group's visible pairs (pooled over rows), then the mean
+over the segments that have such a pair.
+
 Gradient magnitudes can be far below 1e-6, so values keep 6 significant digits, not 6 decimals.
 """
 
@@ -21,6 +29,7 @@ from generator.analyses.base import Accumulator, AnalysisContext
 from generator.model.batch import AttentionBatch
 
 GRADIENT_GROUPS = ("sep", "punct", "other", "cls")
+DECODER_GRADIENT_GROUPS = ("first", "punct", "other")
 
 
 def significant(value: float, digits: int = 6) -> float:
@@ -36,13 +45,25 @@ def target_groups(batch: AttentionBatch) -> dict[str, torch.Tensor]:
     return {"sep": sep, "punct": punct, "other": valid & ~sep & ~punct, "cls": cls}
 
 
+def decoder_target_groups(batch: AttentionBatch) -> dict[str, torch.Tensor]:
+    """A decoder's groups as 0/1 masks [B, N] of target columns (padding in none): position 0,
+    then "." or "," and every other token among positions j >= 1."""
+    valid = batch.valid
+    first = torch.zeros_like(valid)
+    first[:, 0] = valid[:, 0]
+    later = valid & ~first
+    return {"first": first, "punct": later & batch.is_punct, "other": later & ~batch.is_punct}
+
+
 class GradientImportance(Accumulator):
     name = "gradients"
     on_device = True
 
     def __init__(self, context: AnalysisContext) -> None:
         super().__init__(context)
-        for group in GRADIENT_GROUPS:
+        self.causal = context.kind == "decoder"
+        self.groups = DECODER_GRADIENT_GROUPS if self.causal else GRADIENT_GROUPS
+        for group in self.groups:
             self.add_state(f"sum_{group}", torch.zeros(self.shape, dtype=torch.float64), "sum")
             self.add_state(f"segments_{group}", torch.zeros((), dtype=torch.float64), "sum")
         self.add_state("segments", torch.zeros((), dtype=torch.float64), "sum")
@@ -51,6 +72,9 @@ class GradientImportance(Accumulator):
         grads = getattr(batch, "gradients", None)
         if grads is None:
             raise TypeError("the gradients analysis needs batches from the gradient extractor")
+        if self.causal:
+            self._update_causal(batch, grads)
+            return
         magnitude = grads.abs().double()  # [B, L, H, N, N]
         rows = batch.valid.double()  # [B, N]
         per_row_sum = (magnitude * rows[:, None, None, :, None]).sum(-2)  # [B, L, H, N] per j
@@ -67,17 +91,37 @@ class GradientImportance(Accumulator):
             setattr(self, count, getattr(self, count) + float(present.sum()))
         self.segments += batch.size
 
+    def _update_causal(self, batch: AttentionBatch, grads: torch.Tensor) -> None:
+        """A decoder's batch: per segment, head and group the mean |dL/dA| over the visible
+        pairs (i >= 1, j <= i) whose column j is in the group."""
+        magnitude = grads.abs().double()  # [B, L, H, N, N]
+        size = magnitude.shape[-1]
+        position = torch.arange(size, device=magnitude.device)
+        visible = (position[None, :] <= position[:, None]) & (position[:, None] >= 1)  # [N, N]
+        rows = batch.valid.double()[:, :, None] * visible.double()  # [B, N(i), N(j)]
+        for group, cols in decoder_target_groups(batch).items():
+            pairs = rows * cols.double()[:, None, :]  # [B, N, N]
+            count = pairs.sum((-2, -1))  # [B]
+            total = torch.einsum("blhij,bij->blh", magnitude, pairs)
+            present = count > 0
+            mean = total / count.clamp(min=1)[:, None, None]
+            state = f"sum_{group}"
+            setattr(self, state, getattr(self, state) + mean[present].sum(0).cpu())
+            counted = f"segments_{group}"
+            setattr(self, counted, getattr(self, counted) + float(present.sum()))
+        self.segments += batch.size
+
     def result(self) -> dict[str, Any]:
         per_head = {}
-        for group in GRADIENT_GROUPS:
+        for group in self.groups:
             values = getattr(self, f"sum_{group}") / getattr(self, f"segments_{group}").clamp(min=1)
             per_head[group] = [[significant(float(v)) for v in row] for row in values.tolist()]
         return {
-            "groups": list(GRADIENT_GROUPS),
+            "groups": list(self.groups),
             "per_head": per_head,
             "segments": int(self.segments),
             "segments_with_group": {g: int(getattr(self, f"segments_{g}"))
-                                    for g in GRADIENT_GROUPS},
+                                    for g in self.groups},
         }
 
 

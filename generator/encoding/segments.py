@@ -5,6 +5,9 @@ cut at a random sentence boundary into A and B, truncated to fit, and wrapped as
 ``[CLS] A [SEP] B [SEP]`` (with the tokenizer's own specials). A document's last chunk that never
 reaches that length is dropped, as the paper took only segments of at least max_len - 3 pieces
 (``keep_short_segments`` keeps it). Seeded: the same corpus and seed give the same segments.
+
+A decoder's segments (``build_decoder_segments``, SPEC section 11) are gathered the same way with
+no A/B split: ``BOS text`` (or ``text`` with ``--bos off``), the chunk's tail cut off to fit.
 """
 
 from __future__ import annotations
@@ -108,6 +111,60 @@ def build_segments(
                 _truncate_pair(a, b, limit, rng)
                 candidates.append(_make_segment(template, a, b, zero_types, f"document {d}"))
             chunk, length = [], 0
+    report.candidates = len(candidates)
+    if len(candidates) > max_segments:
+        keep = sorted(rng.sample(range(len(candidates)), max_segments))
+        candidates = [candidates[i] for i in keep]
+    report.selected = len(candidates)
+    if not candidates:
+        raise HeadAtlasError(_no_segment_reason(report, limit))
+    return candidates, report
+
+
+def build_decoder_segments(
+    documents: list[Document],
+    tokenizer: Any,
+    template: SpecialTemplate,
+    *,
+    max_len: int,
+    max_segments: int,
+    seed: int,
+    keep_short: bool = False,
+) -> tuple[list[Segment], SegmentReport]:
+    """A decoder's segments (SPEC section 11): a document's sentences gathered until they hold
+    at least ``limit = max_len - template.single_overhead`` tokens (the BOS token, when the
+    template starts with one, counts in ``max_len``), no A/B split, the chunk's tail cut off to
+    fit (``truncated`` counts them), then ``template.single`` (``BOS text`` or ``text``).
+
+    As for encoders (``build_segments``), a chunk ends at ``limit`` tokens or at its document's
+    last sentence, and a chunk that ends short of ``limit`` (only a document's last can) is
+    dropped (``dropped_short``) unless ``keep_short``; a single sentence is a segment like any
+    other (there is no cut to make), so ``dropped_single_sentence`` stays 0. Sentences carry
+    their running-text pieces (``document_pieces``). ``seed`` draws only the ``max_segments``
+    sample, as for encoders.
+    """
+    report = SegmentReport(documents=len(documents))
+    rng = random.Random(seed)
+    limit = max_len - template.single_overhead
+    if limit < 2:
+        raise HeadAtlasError(f"max_len {max_len} leaves no room for text", path="--max-len")
+    report.sentences = sum(len(doc) for doc in documents)
+    candidates: list[Segment] = []
+    for d, doc_pieces in enumerate(document_pieces(documents, tokenizer)):
+        sents = [ids for ids in doc_pieces if ids]
+        chunk: list[int] = []
+        for i, sent in enumerate(sents):
+            chunk.extend(sent)
+            if len(chunk) < limit and i < len(sents) - 1:
+                continue
+            if len(chunk) < limit and not keep_short:
+                report.dropped_short += 1
+            else:
+                if len(chunk) > limit:
+                    report.truncated += 1
+                ids, types, _ = template.single(chunk[:limit])
+                candidates.append(_plain_segment(ids, [0] * len(ids), f"document {d}"))
+            chunk = []
     report.candidates = len(candidates)
     if len(candidates) > max_segments:
         keep = sorted(rng.sample(range(len(candidates)), max_segments))

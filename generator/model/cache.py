@@ -26,7 +26,10 @@ from generator.swap import remove_dead
 CACHE_FORMAT = 2
 """Part of every key: bump it when what an entry holds, or how it is made, changes (2: the model
 fingerprint hashes whole files, and the key holds the library and headatlas versions)."""
-KEEP_ENTRIES = 4
+KEEP_ENTRIES = 6
+"""Complete entries kept (the most recently used): at least every cached stream of one build (a
+decoder's general, coref, syntax, synthetic and no-BOS streams are five), so that a rebuild
+reads all of them instead of evicting each entry just before it is needed."""
 
 
 def attention_bytes(plan: list[list[int]], lengths: list[int], maps: int) -> int:

@@ -12,6 +12,10 @@ Objectives:
   is the mean cross-entropy over the chosen positions of a segment. Seeded per segment.
 - ``representation`` otherwise (sentence encoders): ``L = sum_t <r_t, h_t>`` over the last hidden
   states of the segment's tokens, with one fixed seeded standard Gaussian ``r`` per position.
+- ``next_token`` for a decoder (SPEC section 11): the model's own next-token loss over all
+  positions, the mean cross-entropy of predicting token t + 1 from tokens 0..t (t = 0..n-2), from
+  the whole causal LM (``LoadedModel.lm_head_model``). Like the representation objective it runs
+  the segment as it is, so its attention is the general stream's.
 
 Batches are never cached: the gradients depend on the objective and its random draws.
 """
@@ -34,6 +38,10 @@ from generator.timings import Timings
 
 MASKED_LM = "masked_lm"
 REPRESENTATION = "representation"
+NEXT_TOKEN = "next_token"
+UNCHANGED_INPUT = frozenset({REPRESENTATION, NEXT_TOKEN})
+"""Objectives that run the segments as they are: their attention is the general stream's, so the
+gradient sample may lend its batches to it."""
 
 BACKWARD_BATCH = 4
 """At most this many segments per backward pass: autograd keeps every layer's activations, about
@@ -51,6 +59,8 @@ OBJECTIVE_TEXT = {
     REPRESENTATION: "representation objective L = sum_t <r_t, h_t> over the last hidden states, "
                     "r a fixed seeded standard Gaussian vector per position (the model has no "
                     "masked-LM head)",
+    NEXT_TOKEN: "next-token objective: L = the model's own mean cross-entropy of predicting each "
+                "token from the tokens before it, over all positions of a segment",
 }
 
 
@@ -104,6 +114,19 @@ def mlm_corrupt(
     return corrupted, chosen
 
 
+def next_token_loss(logits: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor
+                    ) -> torch.Tensor:
+    """Per segment [B]: the mean cross-entropy of predicting token t + 1 from position t, over
+    the positions t whose next token is real (t = 0..n-2 for a segment of n tokens; 0 for a
+    one-token segment, which has none)."""
+    logits = _widen(logits[:, :-1])  # [B, N-1, V]: position t predicts t + 1
+    targets = input_ids[:, 1:]
+    ce = torch.nn.functional.cross_entropy(logits.transpose(1, 2), targets,
+                                           reduction="none")  # [B, N-1]
+    real = attention_mask[:, 1:].to(ce.dtype)
+    return (ce * real).sum(1) / real.sum(1).clamp(min=1)
+
+
 def has_masked_lm_head(config: Any) -> bool:
     """Whether the checkpoint says it was saved with a masked-LM (or pre-training) head."""
     names = getattr(config, "architectures", None) or []
@@ -129,6 +152,10 @@ class GradientExtractor:
             special = set(lm.tokenizer.all_special_ids)
             vocab = int(self.module.get_output_embeddings().weight.shape[0])
             self.random_ids = torch.tensor([t for t in range(vocab) if t not in special])
+        elif objective == NEXT_TOKEN:
+            if lm.lm_head_model is None:
+                raise ValueError("the next-token objective needs a causal LM (lm_head_model)")
+            self.module = module if module is not None else lm.lm_head_model
         else:
             hidden = int(lm.model.config.hidden_size)
             gen = torch.Generator().manual_seed(seed)
@@ -136,9 +163,11 @@ class GradientExtractor:
 
     @classmethod
     def for_model(cls, lm: LoadedModel, *, seed: int) -> GradientExtractor:
-        """The masked-LM objective when the checkpoint has that head (checked against the
-        weights: a head that would be randomly initialised does not count), else the
-        representation objective."""
+        """A decoder's next-token objective; for an encoder the masked-LM objective when the
+        checkpoint has that head (checked against the weights: a head that would be randomly
+        initialised does not count), else the representation objective."""
+        if lm.kind == "decoder":
+            return cls(lm, seed=seed, objective=NEXT_TOKEN)
         if not has_masked_lm_head(lm.model.config):
             return cls(lm, seed=seed)
         from transformers import AutoModelForMaskedLM
@@ -203,6 +232,9 @@ class GradientExtractor:
                 logits.transpose(1, 2), labels, ignore_index=-100, reduction="none")  # [B, N]
             chosen = (labels != -100).to(ce.dtype)
             per_segment = (ce * chosen).sum(1) / chosen.sum(1).clamp(min=1)
+        elif self.objective == NEXT_TOKEN:
+            per_segment = next_token_loss(out.logits, model_inputs["input_ids"],
+                                          inputs["attention_mask"].to(dev))
         else:
             hidden = _widen(out.last_hidden_state)  # [B, N, D]
             r = self.directions[: hidden.shape[1]].to(dev, hidden.dtype)

@@ -35,9 +35,9 @@ ENCODER_TYPES = frozenset(
     {"bert", "roberta", "xlm-roberta", "camembert", "distilbert", "albert", "electra", "mpnet"}
 )
 SUPPORTED_TYPES = ENCODER_TYPES  # the name earlier code imported
-DECODER_HINT = ("decoder models are not supported yet: the analyses are not wired yet "
-                "(issue 18)")
-"""What ``load_model(..., decoders=False)`` (the pipeline until then) says of a causal LM."""
+DECODER_HINT = "decoder (causal LM) models are refused here (load_model(decoders=False))"
+"""What ``load_model(..., decoders=False)`` says of a causal LM (the build passes
+``decoders=True``; a caller that cannot handle decoders keeps the default)."""
 
 Kind = Literal["encoder", "decoder"]
 
@@ -182,8 +182,8 @@ def load_model(
 ) -> LoadedModel:
     """Load tokenizer and model; raise a one-line HeadAtlasError for anything the user can fix.
 
-    ``decoders=False`` refuses a causal LM (``DECODER_HINT``) before its weights are read: the
-    pipeline does so until issue 18's analyses are wired. ``bos``: a decoder's segments start
+    ``decoders=False`` refuses a causal LM (``DECODER_HINT``) before its weights are read (the
+    build passes True). ``bos``: a decoder's segments start
     with its BOS token or not (``SpecialTemplate.for_decoder``). ``with_lm_head`` matters only
     for encoders: a decoder always comes with its LM head (``lm_head_model``).
     """
@@ -260,6 +260,9 @@ def load_model(
                                  path=where) from None
         roles = TokenRoles.for_decoder(tokenizer, decoder_bos_id(tokenizer))
         body = list(tokenizer("attention tap", add_special_tokens=False)["input_ids"])
+        if not body:  # transformers makes an empty tokenizer for a folder without its files
+            raise HeadAtlasError(f"the tokenizer of '{name}' turns text into no tokens (are its "
+                                 "tokenizer files missing?)", path=where)
         ids = template.single(body)[0]
         _check_attentions(model, ids, name, device, kind)
         probe = {"input_ids": torch.tensor([ids], device=device),

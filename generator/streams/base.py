@@ -1,8 +1,9 @@
 """A stream is one corpus the model is run over: its segments plus what its analyses need.
 
 Each stream is registered once, in ``generator.analyses.registry.STREAMS``, as a ``StreamSpec``:
-its ``prepare`` function, what it takes from other streams (``needs``) and the stream it may lend
-its batches to (``lends_to``). ``prepare(config, lm, **needs)`` returns a ``StreamInput`` (or None
+its ``prepare`` function, what it takes from other streams (``needs``), the stream it may lend
+its batches to (``lends_to``) and the model kinds it serves (``kinds``: the synthetic and no-BOS
+streams serve decoders only). ``prepare(config, lm, **needs)`` returns a ``StreamInput`` (or None
 when the user did not ask for it, e.g. no treebank given); the analyses registered for that
 stream consume its batches.
 
@@ -23,7 +24,7 @@ from generator.config import BuildConfig
 from generator.corpus.text_cache import TextCorpus
 from generator.encoding.segment import Segment
 from generator.model.batch import AttentionBatch
-from generator.model.loading import LoadedModel
+from generator.model.loading import Kind, LoadedModel
 from generator.timings import Timings
 
 BatchSource = Callable[..., Iterator[AttentionBatch]]
@@ -96,6 +97,12 @@ class StreamSpec:
     lends_to: str | None = None
     """The stream this one may lend its batches to (``StreamInput.lends`` says whether it does,
     and which of the borrower's segments they are); lenders run before the other streams."""
+    kinds: tuple[Kind, ...] = ("encoder",)
+    """The model kinds (``LoadedModel.kind``) the stream serves: a build prepares only the
+    streams of its model's kind (e.g. the synthetic sequences are for decoders alone)."""
+
+    def serves(self, kind: str) -> bool:
+        return kind in self.kinds
 
     def arguments(self, prepared: Mapping[str, StreamInput]) -> dict[str, Any]:
         """The keyword arguments of ``prepare``: each need taken from the prepared streams."""

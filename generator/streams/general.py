@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from generator.config import BuildConfig
 from generator.corpus.text_cache import corpus_documents
-from generator.encoding.segments import build_segments, load_segments_json
+from generator.encoding.segments import (
+    build_decoder_segments,
+    build_segments,
+    load_segments_json,
+)
 from generator.model.loading import LoadedModel
 from generator.results import file_digest
 from generator.streams.base import StreamInput
@@ -12,20 +16,34 @@ from generator.streams.base import StreamInput
 
 def prepare_general(config: BuildConfig, lm: LoadedModel) -> StreamInput:
     """The segments of SPEC section 1 cut from the plain-text corpus (kept as ``text`` for the
-    streams that need it), or those of a --segments file (no text then)."""
+    streams that need it), or those of a --segments file (no text then).
+
+    A decoder (SPEC section 11) gets ``build_decoder_segments`` (no A/B split, BOS first with
+    ``--bos on``), all token types 0, and ``max_len`` at most its context
+    (``LoadedModel.max_positions``); a --segments file's ``tokens`` lists are taken as given and
+    its ``text`` entries get the decoder template (BOS per ``--bos``)."""
     text = None
-    zero = config.token_types == "zeros"
-    common = {"max_len": config.max_len, "max_segments": config.max_segments, "zero_types": zero}
+    decoder = lm.kind == "decoder"
+    zero = config.token_types == "zeros" or decoder
+    max_len = min(config.max_len, lm.max_positions) if decoder else config.max_len
+    common = {"max_len": max_len, "max_segments": config.max_segments}
     if config.segments is not None:
-        segs, report = load_segments_json(config.segments, lm.tokenizer, lm.template, **common)
+        segs, report = load_segments_json(config.segments, lm.tokenizer, lm.template,
+                                          zero_types=zero, **common)
         desc = f"segments from {config.segments.name}"
         inputs = {str(config.segments): file_digest(config.segments)}
     else:
         text = corpus_documents(config)
         desc, inputs = text.description, text.inputs
-        segs, report = build_segments(text.documents, lm.tokenizer, lm.template,
-                                      seed=config.seed, keep_short=config.keep_short_segments,
-                                      **common)
+        if decoder:
+            segs, report = build_decoder_segments(text.documents, lm.tokenizer, lm.template,
+                                                  seed=config.seed,
+                                                  keep_short=config.keep_short_segments,
+                                                  **common)
+        else:
+            segs, report = build_segments(text.documents, lm.tokenizer, lm.template,
+                                          seed=config.seed, keep_short=config.keep_short_segments,
+                                          zero_types=zero, **common)
     corpus = {"segments": len(segs), "tokens": sum(len(s) for s in segs), "description": desc,
               **report.as_dict()}
     return StreamInput(segments=segs, data=segs, header={"corpus": corpus}, inputs=inputs,

@@ -3,11 +3,12 @@
 The segments are the general stream's (same corpus, same cuts), taken with the general corpus
 summary and input digests as declared needs (``Need("general", ...)`` in its registry entry);
 ``gradient_segments`` of them are drawn with the build's seed. The batches come from
-``GradientExtractor`` (never from the attention cache), whose objective (masked-LM or
-representation) is named in the results. The representation objective runs the segments as they
-are, so its forward pass gives the very attention the general stream would compute: the batches
-are lent to the general analyses (the entry's ``lends_to``), which skip those segments (the
-masked-LM objective corrupts its input, so nothing is lent then).
+``GradientExtractor`` (never from the attention cache), whose objective (masked-LM,
+representation, or a decoder's next-token loss) is named in the results. The representation and
+next-token objectives run the segments as they are, so their forward pass gives the very attention
+the general stream would compute: the batches are lent to the general analyses (the entry's
+``lends_to``), which skip those segments (the masked-LM objective corrupts its input, so nothing
+is lent then).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from generator.config import BuildConfig
 from generator.encoding.segment import Segment
-from generator.model.gradients import REPRESENTATION, GradientExtractor
+from generator.model.gradients import UNCHANGED_INPUT, GradientExtractor
 from generator.model.loading import LoadedModel
 from generator.streams.base import Lending, StreamInput
 
@@ -42,4 +43,4 @@ def prepare_gradients(config: BuildConfig, lm: LoadedModel, *,
                        inputs=general_inputs or {},
                        description="Attention gradients (general corpus sample)",
                        extractor=extractor,
-                       lends=Lending(chosen) if extractor.objective == REPRESENTATION else None)
+                       lends=Lending(chosen) if extractor.objective in UNCHANGED_INPUT else None)

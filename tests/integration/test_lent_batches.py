@@ -95,3 +95,19 @@ def test_masked_lm_objective_lends_nothing(tiny_model_dir, corpus, tmp_path, mon
     gradients = json.loads((tmp_path / "out" / "results" / "gradients.json").read_text())
     assert gradients["objective"]["name"] == "masked_lm"
     assert sorted(seen) == list(range(docs["general"]["corpus"]["segments"]))
+
+
+def test_a_decoders_gradient_sample_lends_its_batches(tiny_decoder_dir, corpus, tmp_path,
+                                                      monkeypatch):
+    """The next-token objective leaves the input as it is: the general stream skips the sample,
+    and its results (general, heads, examples) are those of a build that runs every segment."""
+    model = tiny_decoder_dir("qwen2")
+    alone = build(model, corpus, tmp_path / "alone", 0, "--no-cache")
+    seen = counting_run_batch(monkeypatch)
+    lent = build(model, corpus, tmp_path / "lent", 4, "--no-cache")
+    gradients = json.loads((tmp_path / "lent" / "results" / "gradients.json").read_text())
+    assert gradients["objective"]["name"] == "next_token"
+    total = alone["general"]["corpus"]["segments"]
+    assert total > 4 and len(seen) == len(set(seen)) == total - 4
+    for name in GENERAL_FILES:
+        assert_close(alone[name], lent[name], name)

@@ -231,12 +231,13 @@ def test_model_not_available_offline(capsys, tiny_bert, previous, monkeypatch):
 
 
 def test_unsupported_architecture(capsys, tiny_bert, previous, tmp_path):
-    from transformers import GPT2Config, GPT2Model
+    from transformers import DebertaConfig, DebertaModel
 
-    GPT2Model(GPT2Config(n_layer=1, n_head=2, n_embd=8, vocab_size=50)).save_pretrained(tmp_path)
+    DebertaModel(DebertaConfig(num_hidden_layers=1, num_attention_heads=2, hidden_size=8,
+                               intermediate_size=16, vocab_size=50)).save_pretrained(tmp_path)
     line = bad_build(capsys, tiny_bert, previous, model=str(tmp_path))
-    assert line.startswith(f"--model {tmp_path}: model type 'gpt2'") or line.startswith(
-        f"--model {tmp_path}: model architecture 'gpt2' is not supported yet")
+    assert line.startswith(f"--model {tmp_path}: model architecture 'deberta' is not "
+                           "supported yet")
 
 
 def test_model_without_attention_weights(capsys, tiny_bert, previous, monkeypatch):

@@ -30,13 +30,14 @@ def test_unknown_model_offline(capsys, tmp_path, monkeypatch):
 
 
 def test_unsupported_architecture(capsys, tmp_path):
-    from transformers import GPT2Config, GPT2Model
+    from transformers import DebertaConfig, DebertaModel
 
-    GPT2Model(GPT2Config(n_layer=1, n_head=2, n_embd=8, vocab_size=50)).save_pretrained(tmp_path)
+    DebertaModel(DebertaConfig(num_hidden_layers=1, num_attention_heads=2, hidden_size=8,
+                               intermediate_size=16, vocab_size=50)).save_pretrained(tmp_path)
     status, err = run(capsys, "build", "--model", str(tmp_path), "--out", str(tmp_path / "o"),
                       "--no-site")
     assert status == 2
-    assert "'gpt2'" in err and "not supported yet" in err
+    assert "'deberta'" in err and "not supported yet" in err
 
 
 def test_bad_config_key(capsys, tmp_path):

@@ -50,16 +50,21 @@ def test_encoder_decoder(capsys, tmp_path):
         "(encoders and decoder-only causal LMs are)")
 
 
-def test_a_decoder_is_refused_until_the_analyses_are_wired(capsys, tmp_path, tiny_decoder_dir):
-    folder = tiny_decoder_dir("llama")
+def test_a_decoder_without_tokenizer_files(capsys, tmp_path):
+    """transformers gives a folder without tokenizer files an empty GPT-2 tokenizer: said at
+    load time, not as a corpus that gives no segment."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    folder = tmp_path / "bare"
+    GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=8, vocab_size=50)).save_pretrained(
+        folder)
     assert cli_error(capsys, tmp_path, str(folder)) == (
-        f"--model {folder}: model type 'llama': decoder models are not supported yet: the "
-        "analyses are not wired yet (issue 18)")
+        f"--model: the tokenizer of '{folder}' turns text into no tokens (are its tokenizer "
+        "files missing?)")
 
 
 def test_a_model_without_attention_layers(tmp_path):
-    """Mamba maps to AutoModelForCausalLM but has no attention at all (checked through
-    load_model: the CLI refuses every decoder for now)."""
+    """Mamba maps to AutoModelForCausalLM but has no attention at all."""
     from transformers import MambaConfig, MambaForCausalLM
 
     folder = _save(tmp_path / "mamba", MambaForCausalLM(MambaConfig(

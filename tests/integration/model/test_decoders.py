@@ -126,7 +126,7 @@ def test_the_lm_head_model_predicts(tiny_decoder_dir):
 def test_decoders_are_refused_unless_asked(tiny_decoder_dir):
     with pytest.raises(HeadAtlasError) as err:
         load_model(str(tiny_decoder_dir("gpt2")))
-    assert "decoder models are not supported yet: the analyses are not wired yet (issue 18)" \
+    assert "decoder (causal LM) models are refused here (load_model(decoders=False))" \
         in str(err.value)
     assert "model type 'gpt2'" in str(err.value)
 

@@ -137,6 +137,6 @@ def test_the_cache_folder_follows_xdg(monkeypatch, tmp_path):
 
 
 def test_refused_decoders_are_not_converted(tiny_gguf, fresh_cache, conversions):
-    with pytest.raises(HeadAtlasError, match="not wired yet"):
+    with pytest.raises(HeadAtlasError, match="refused here"):
         load_model(str(tiny_gguf))
     assert conversions == [] and not fresh_cache.exists()
