@@ -118,6 +118,19 @@ class BuildConfig:
         "without their BOS token (`no_bos` and `sinks.position` in general.json: is the sink "
         "the BOS token or position 0?); 0 = off", minimum=0)
     """SPEC section 11 (Xiao et al. 2023 found position 0). Each costs one forward pass."""
+    layer_slices: Literal["auto", "on", "off"] = setting(
+        "auto", "Decoders: auto, on or off: hand the analyses one layer at a time",
+        "decoder models: `on` folds each layer's attention into the analyses as the forward "
+        "pass produces it (peak memory about one layer of a batch, and no attention cache), "
+        "`off` holds a batch's every layer at once, `auto` slices a stream whose largest batch "
+        "would take more than `attention_budget_gb`; encoders always take whole batches")
+    """Issue 18: a 7B decoder at 2048 tokens holds ~17 GB of maps per segment over all layers.
+    The results are the same either way (tests/integration/test_layer_slices.py)."""
+    attention_budget_gb: float = setting(
+        2.0, "Decoders with --layer-slices auto: GB of one batch's attention before slicing",
+        "with `layer_slices` `auto`: a decoder stream whose largest batch's float32 attention "
+        "(B x L x H x N x N x 4 bytes) would take more GB is extracted one layer at a time",
+        minimum=0)
     word_rows: Literal["mean", "first"] = setting(
         "mean", "mean or first: a split word's from-row",
         "a split word's \"from\" row: `mean` of its pieces (paper) or `first` piece (authors' "

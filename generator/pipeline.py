@@ -26,6 +26,9 @@ from generator.streams.base import BatchSource, StreamInput, StreamSpec, prepara
 from generator.timings import Timings
 
 HOST = torch.device("cpu")
+DECODER_MEMORY_SETTINGS = ("layer_slices", "attention_budget_gb")
+"""Settings that only decoders read and that change no result: left out of an encoder's
+manifest (its results stay byte for byte those of builds before they existed)."""
 
 
 class StreamRun:
@@ -38,10 +41,37 @@ class StreamRun:
         context = AnalysisContext(lm.num_layers, lm.num_heads, config, data,
                                   tokenizer=lm.tokenizer, kind=lm.kind)
         self.accumulators = [spec.accumulator(context) for spec in self.specs]
+        self.num_layers = lm.num_layers
+        self._slices: list[AttentionBatch] = []
+        """Layer slices of the current batch, kept for the analyses that need whole batches
+        (only while such an analysis is registered for the stream)."""
 
     def update(self, batch: AttentionBatch, timings: Timings) -> None:
+        """Feed one batch, whole or a layer slice (``batch.layers``): an analysis that does not
+        take slices gets the batch once its every layer has arrived, stacked whole."""
+        if batch.whole:
+            self._feed(batch, self.accumulators, timings)
+            return
+        self._feed(batch, [a for a in self.accumulators if a.takes_layer_slices], timings)
+        rest = [a for a in self.accumulators if not a.takes_layer_slices]
+        if not rest:
+            return
+        self._slices.append(batch)
+        seen = sorted(layer for part in self._slices for layer in part.layer_ids())
+        if len(seen) < self.num_layers:
+            return
+        if seen != list(range(self.num_layers)):
+            raise ValueError(f"layer slices of one batch hold layers {seen}")
+        parts = sorted(self._slices, key=lambda part: part.layer_ids()[0])
+        self._slices = []
+        whole = replace(parts[0], layers=None,
+                        attentions=torch.cat([part.attentions for part in parts], dim=1))
+        self._feed(whole, rest, timings)
+
+    def _feed(self, batch: AttentionBatch, accumulators: Sequence[Any], timings: Timings
+              ) -> None:
         copies: dict[torch.device, AttentionBatch] = {}
-        for acc in self.accumulators:
+        for acc in accumulators:
             with timings.stage(f"analysis {acc.name}"):
                 device = self.lm.device if acc.on_device else HOST
                 if device not in copies:
@@ -98,8 +128,31 @@ def stream_batches(
         else:
             cache = AttentionCache(config.cache_root / "attention",
                                    attention_key(lm, segments, config, skip))
+    sliced = slice_layers(stream, lm, segments, config, skip)
+    if sliced and cache is not None:
+        say(f"{stream}: attention extracted one layer at a time, not cached")
+        cache = None
     yield from extract(lm, segments, batch_size=config.batch_size, cache=cache,
-                       description=description, timings=timings, skip=skip)
+                       description=description, timings=timings, skip=skip, sliced=sliced)
+
+
+def slice_layers(stream: str, lm: LoadedModel, segments: Sequence[Segment], config: BuildConfig,
+                 skip: Collection[int] = ()) -> bool:
+    """Whether a stream's batches are extracted one layer at a time (``layer_slices``): never
+    for an encoder; for a decoder ``on``, or ``auto`` when the stream's largest batch's float32
+    attention (B x L x H x N x N x 4 bytes) exceeds ``attention_budget_gb``."""
+    if lm.kind == "encoder" or config.layer_slices == "off":
+        return False
+    if config.layer_slices == "on":
+        return True
+    plan = plan_batches(segments, config.batch_size, skip)
+    largest = max((len(b) * max(len(segments[i]) for i in b) ** 2 for b in plan), default=0)
+    size = largest * lm.num_layers * lm.num_heads * 4
+    if size <= config.attention_budget_gb * 1e9:
+        return False
+    say(f"{stream}: one batch's attention would take {size / 1e9:.1f} GB > "
+        f"attention_budget_gb {config.attention_budget_gb:g}: extracted one layer at a time")
+    return True
 
 
 def prepare_streams(config: BuildConfig, lm: LoadedModel, timings: Timings,
@@ -216,7 +269,8 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
         "schema": SCHEMA,
         "model": lm.describe(),
         "settings": {k: v for k, v in config_as_dict(config).items()
-                     if k not in ("out", "cache", "cache_dir", "site")},
+                     if k not in ("out", "cache", "cache_dir", "site")
+                     and (lm.kind != "encoder" or k not in DECODER_MEMORY_SETTINGS)},
         "seed": config.seed,
         "inputs": inputs,
         "packages": package_versions(),

@@ -46,6 +46,10 @@ class Accumulator:
     """True when ``update`` works on batches on the model's device (tensor ops only; states stay
     on the host, each update adds its small per-batch sums there). Else the batch is copied to
     the host first (e.g. analyses that hand maps to numpy or C code)."""
+    takes_layer_slices: ClassVar[bool] = False
+    """True when ``update`` accepts batches that carry only some layers (``AttentionBatch.layers``)
+    and ends with the same states as from whole batches. The pipeline assembles whole batches
+    for an accumulator without it (holding every layer of a batch, for that analysis only)."""
 
     def __init__(self, context: AnalysisContext) -> None:
         self.context = context

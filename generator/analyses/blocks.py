@@ -60,6 +60,7 @@ class BlockMass(Accumulator):
     (decoders: the vertical and diagonal scores instead, see the module docstring)."""
 
     name = "blocks"
+    takes_layer_slices = True
     on_device = True
 
     def __init__(self, context: AnalysisContext) -> None:
@@ -101,7 +102,12 @@ class BlockMass(Accumulator):
             return
         denom = n_rows.clamp(min=1).to(torch.float64)[:, None, None]
         for total, mask in ((self.sum_vertical, vertical), (self.sum_diagonal, diagonal)):
-            mass = torch.einsum("blhij,bij->blh", a, mask.to(a.dtype)).double()
+            # layer by layer on a contiguous copy: the same float32 products and sums whether
+            # the batch is whole or a layer slice (one einsum over [B, L, ...] blocks its sums
+            # differently, ~1e-7 apart), so sliced decoder builds write the same digits
+            weights = mask.to(a.dtype)
+            mass = torch.stack([torch.einsum("bhij,bij->bh", a[:, k].contiguous(), weights)
+                                for k in range(a.shape[1])], dim=1).double()
             total[layers] += (mass / denom)[keep].sum(0).cpu()
         self.segments[layers] += float(keep.sum())
 

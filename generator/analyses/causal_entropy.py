@@ -27,6 +27,7 @@ SMOOTHING = 0.0001
 
 class CausalEntropy(Accumulator):
     name = "causal_entropy"
+    takes_layer_slices = True
     on_device = True
 
     def __init__(self, context: AnalysisContext) -> None:

@@ -29,6 +29,7 @@ CAUSAL_SURFACE_METRICS = ("first", "self", "prev", "punct")
 class CausalSurfaceStats(Accumulator):
     """first/self/prev/punct per head, into general.json's ``metrics``; also writes
     ``architecture_kind: "decoder"`` there, which the labels read."""
+    takes_layer_slices = True
 
     name = "causal_surface"
     on_device = True

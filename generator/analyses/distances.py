@@ -272,6 +272,7 @@ class HeadDistances(Accumulator):
     """
 
     name = "distances"
+    takes_layer_slices = True
     on_device = True
 
     def __init__(self, context: AnalysisContext) -> None:

@@ -47,6 +47,7 @@ def encode_map(attention: torch.Tensor, kept: list[int]) -> str:
 
 class AttentionExamples(Accumulator):
     name = "examples"
+    takes_layer_slices = True
     on_device = True
 
     def __init__(self, context: AnalysisContext, count: int = EXAMPLE_COUNT,
@@ -55,6 +56,8 @@ class AttentionExamples(Accumulator):
         self.count = count
         self.max_tokens = max_tokens
         self.add_state("examples", [], "cat")
+        self._partial: dict[int, dict[str, Any]] = {}
+        """Examples of sliced batches still waiting for some of their layers."""
 
     def _tokens(self, ids: list[int]) -> list[str]:
         tok = self.context.tokenizer
@@ -69,6 +72,9 @@ class AttentionExamples(Accumulator):
         return ""
 
     def update(self, batch: AttentionBatch) -> None:
+        """Encode the maps of the first ``count`` segments; a batch that carries only some
+        layers fills those layers of its examples, each kept aside until complete."""
+        layers = batch.layer_ids()
         for b in range(batch.size):
             index = int(batch.index[b])
             if index >= self.count:
@@ -76,21 +82,41 @@ class AttentionExamples(Accumulator):
             n = int(batch.lengths[b])
             roles = batch.roles[b, :n].tolist()
             kept = kept_positions(roles, self.max_tokens)
-            ids = batch.input_ids[b, :n].tolist()
-            tokens = self._tokens(ids)
+            example = self._partial.pop(index, None) or self._start(batch, b, index, kept)
             a = batch.attentions[b, :, :, :n, :n].cpu()  # two segments: encode on the host
-            maps = [[encode_map(a[layer, head], kept) for head in range(a.shape[1])]
-                    for layer in range(a.shape[0])]
-            self.examples.append({
-                "index": index,
-                "source": self._source(index),
-                "length": n,
-                "positions": kept,
-                "tokens": [tokens[i] for i in kept],
-                "roles": [_role_name(roles[i]) for i in kept],
-                "cropped": len(kept) < n,
-                "maps": maps,
-            })
+            for position, layer in enumerate(layers):
+                if example["maps"][layer] is not None:
+                    raise ValueError(f"example {index}: layer {layer} arrived twice")
+                example["maps"][layer] = [encode_map(a[position, head], kept)
+                                          for head in range(a.shape[1])]
+            if any(m is None for m in example["maps"]):
+                self._partial[index] = example
+            else:
+                self.examples.append(example)
+
+    def _start(self, batch: AttentionBatch, b: int, index: int, kept: list[int]
+               ) -> dict[str, Any]:
+        """An example's fields, its maps not yet filled (None per layer)."""
+        n = int(batch.lengths[b])
+        roles = batch.roles[b, :n].tolist()
+        tokens = self._tokens(batch.input_ids[b, :n].tolist())
+        return {
+            "index": index,
+            "source": self._source(index),
+            "length": n,
+            "positions": kept,
+            "tokens": [tokens[i] for i in kept],
+            "roles": [_role_name(roles[i]) for i in kept],
+            "cropped": len(kept) < n,
+            "maps": [None] * self.shape[0],
+        }
+
+    def merge(self, other: Accumulator) -> None:
+        """As the base class; a shard with an example still waiting for layers cannot be
+        merged."""
+        if self._partial or getattr(other, "_partial", None):
+            raise ValueError("cannot merge examples while an example lacks layers")
+        super().merge(other)
 
     def result(self) -> dict[str, Any]:
         examples = sorted(self.examples, key=lambda e: e["index"])

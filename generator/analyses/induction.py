@@ -38,6 +38,7 @@ def top_heads(scores: list[list[float]], count: int = TOP_HEADS) -> list[dict[st
 
 class InductionScores(Accumulator):
     name = "induction"
+    takes_layer_slices = True
     on_device = True
 
     def __init__(self, context: AnalysisContext) -> None:

@@ -153,6 +153,7 @@ class _Partial:
 
 class DependencySyntax(Accumulator):
     name = "syntax"
+    takes_layer_slices = True
 
     def __init__(self, context: AnalysisContext) -> None:
         super().__init__(context)

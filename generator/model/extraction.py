@@ -7,7 +7,13 @@ memory at a time.
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
+import time
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import replace
+from typing import Any
 
 import torch
 
@@ -15,6 +21,7 @@ from generator.encoding.segment import Segment
 from generator.errors import HeadAtlasError
 from generator.model.batch import AttentionBatch
 from generator.model.cache import AttentionCache
+from generator.model.layer_capture import capture_layers
 from generator.model.loading import LoadedModel
 from generator.progress import track
 from generator.timings import Timings
@@ -50,12 +57,10 @@ def forward_attentions(lm: LoadedModel, inputs: dict[str, torch.Tensor]
     return out.attentions
 
 
-def run_batch(
-    lm: LoadedModel, segments: Sequence[Segment], indices: list[int], timings: Timings | None = None
-) -> AttentionBatch:
-    """One forward pass with attentions; padding rows and columns are zeroed. The batch stays on
-    the model's device (``batch.to("cpu")`` for host work)."""
-    chosen = [segments[i] for i in indices]
+def _batch_inputs(lm: LoadedModel, chosen: Sequence[Segment], indices: list[int]
+                  ) -> tuple[dict[str, torch.Tensor], AttentionBatch]:
+    """The model inputs of a batch (right-padded, on the model's device) and its batch without
+    attention (an empty tensor in its place): what the whole and the sliced paths share."""
     b, n = len(chosen), max(len(s) for s in chosen)
     pad_id = lm.tokenizer.pad_token_id or 0
     input_ids = torch.full((b, n), pad_id, dtype=torch.long)
@@ -74,20 +79,96 @@ def run_batch(
     if lm.uses_token_types:
         inputs["token_type_ids"] = type_ids
     inputs = {k: v.to(lm.device) for k, v in inputs.items()}
-    timings = timings or Timings()
-    with timings.stage("model forward"), torch.inference_mode():
-        attentions = forward_attentions(lm, inputs)
-    att = torch.stack(attentions, dim=1).float()  # [B, L, H, N, N]
-    zero_padding(att, [len(s) for s in chosen])
-    batch = AttentionBatch(
-        attentions=att,
+    bare = AttentionBatch(
+        attentions=torch.empty(0),
         input_ids=input_ids,
         roles=roles,
         word_ids=word_ids,
         lengths=mask.sum(1),
         index=torch.tensor(indices, dtype=torch.long),
     )
-    return batch.to(att.device)
+    return inputs, bare
+
+
+def run_batch(
+    lm: LoadedModel, segments: Sequence[Segment], indices: list[int], timings: Timings | None = None
+) -> AttentionBatch:
+    """One forward pass with attentions; padding rows and columns are zeroed. The batch stays on
+    the model's device (``batch.to("cpu")`` for host work)."""
+    chosen = [segments[i] for i in indices]
+    inputs, bare = _batch_inputs(lm, chosen, indices)
+    timings = timings or Timings()
+    with timings.stage("model forward"), torch.inference_mode():
+        attentions = forward_attentions(lm, inputs)
+    att = torch.stack(attentions, dim=1).float()  # [B, L, H, N, N]
+    zero_padding(att, [len(s) for s in chosen])
+    return replace(bare, attentions=att).to(att.device)
+
+
+_DONE = object()
+
+
+def run_batch_sliced(
+    lm: LoadedModel, segments: Sequence[Segment], indices: list[int], timings: Timings | None = None
+) -> Iterator[AttentionBatch]:
+    """One forward pass that yields one batch per layer as the model produces it
+    (``layers=tensor([l])``, padding zeroed, otherwise as ``run_batch``): the consumer folds a
+    layer before the next is computed, so at most two layers' maps exist at once.
+
+    The pass runs under ``capture_layers`` in a worker thread that waits after each layer until
+    the consumer has taken it (a queue of one), so the maps are those of the whole path bit for
+    bit. Closing the generator early stops the pass at its next layer."""
+    chosen = [segments[i] for i in indices]
+    inputs, bare = _batch_inputs(lm, chosen, indices)
+    lengths = [len(s) for s in chosen]
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    timings = timings or Timings()
+
+    def consume(layer: int, weights: torch.Tensor) -> None:
+        if stop.is_set():
+            raise _Stopped
+        att = weights.unsqueeze(1).float()  # [B, 1, H, N, N]; a copy unless float32 already
+        if att.data_ptr() == weights.data_ptr():
+            att = att.clone()  # the layer still multiplies ``weights`` with its values
+        zero_padding(att, lengths)
+        handoff.put(replace(bare, attentions=att,
+                            layers=torch.tensor([layer], dtype=torch.long)).to(att.device))
+
+    def work() -> None:
+        try:
+            with torch.inference_mode(), capture_layers(lm.model, consume):
+                lm.model(**inputs)
+            handoff.put(_DONE)
+        except _Stopped:
+            pass
+        except BaseException as error:  # handed to the consumer's thread
+            handoff.put(error)
+
+    thread = threading.Thread(target=work, name="headatlas-layer-slices", daemon=True)
+    start = time.perf_counter()
+    thread.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is _DONE:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a worker waiting to hand over a layer
+            with contextlib.suppress(queue.Empty):
+                handoff.get(timeout=0.05)
+        thread.join()
+        timings.stages["model forward (sliced, with analyses)"] = (
+            timings.stages.get("model forward (sliced, with analyses)", 0.0)
+            + time.perf_counter() - start)
+
+
+class _Stopped(Exception):
+    """The consumer closed a sliced pass early."""
 
 
 def extract(
@@ -99,10 +180,19 @@ def extract(
     description: str = "Extracting attention",
     timings: Timings | None = None,
     skip: Collection[int] = (),
+    sliced: bool = False,
 ) -> Iterator[AttentionBatch]:
     """Yield attention batches, from the cache when a complete entry exists, else from the model
     (writing the cache as it goes and committing it only at the end). The segments at ``skip``
-    are left out; ``batch.index`` is always the position in ``segments``."""
+    are left out; ``batch.index`` is always the position in ``segments``. ``sliced``: a decoder's
+    batches one layer at a time (``run_batch_sliced``), never cached."""
+    if sliced:
+        if cache is not None:
+            raise ValueError("sliced extraction is never cached")
+        plan = plan_batches(segments, batch_size, skip)
+        for indices in track(plan, len(plan), description):
+            yield from run_batch_sliced(lm, segments, indices, timings)
+        return
     if cache is not None and cache.complete:
         yield from track(cache.read(), cache.num_batches(), f"{description} (cached)")
         return

@@ -92,3 +92,35 @@ def test_merge_concatenates_and_result_is_ordered() -> None:
     assert [e["index"] for e in first.result()["examples"]] == [0, 3]
     with pytest.raises(TypeError):
         first.merge(object())  # type: ignore[arg-type]
+
+
+def _slices_in_reverse(batch: AttentionBatch) -> list[AttentionBatch]:
+    from dataclasses import replace
+    return [replace(batch, attentions=batch.attentions[:, [layer]],
+                    layers=torch.tensor([layer])) for layer in
+            reversed(range(batch.attentions.shape[1]))]
+
+
+def test_layer_slices_in_any_order_give_the_whole_batch_examples() -> None:
+    from tests.helpers import make_batch
+    torch.manual_seed(0)
+    maps = [torch.rand(3, 2, n, n).softmax(-1) for n in (5, 4)]
+    batch = make_batch(maps, [[C, W, P, W, S], [C, W, W, S]])
+    context = AnalysisContext(3, 2, BuildConfig())
+    whole, sliced = AttentionExamples(context), AttentionExamples(context)
+    whole.update(batch)
+    parts = _slices_in_reverse(batch)
+    for part in parts[:-1]:
+        sliced.update(part)
+    assert sliced.examples == [] and sorted(sliced._partial) == [0, 1]  # waiting for layer 0
+    with pytest.raises(ValueError, match="lacks layers"):
+        sliced.merge(AttentionExamples(context))
+    sliced.update(parts[-1])
+    assert sliced.result() == whole.result()
+    # each layer's maps are that layer's own: layer 2, head 1 of segment 0, as encoded alone
+    assert sliced.result()["examples"][0]["maps"][2][1] == encode_map(maps[0][2, 1],
+                                                                      [0, 1, 2, 3, 4])
+    again = AttentionExamples(context)
+    again.update(parts[0])
+    with pytest.raises(ValueError, match="arrived twice"):
+        again.update(parts[0])
