@@ -27,7 +27,7 @@ def key_of(monkeypatch, tmp_path, *, segments=SEGMENTS, fingerprint="abc", skip=
 
     monkeypatch.setattr(pipeline, "AttentionCache", Recorder)
     monkeypatch.setattr(pipeline, "extract", lambda *args, **kwargs: iter(()))
-    lm = SimpleNamespace(fingerprint=fingerprint, num_layers=2, num_heads=4)
+    lm = SimpleNamespace(fingerprint=fingerprint, num_layers=2, num_heads=4, kind="encoder")
     config = replace(BuildConfig(out=tmp_path), **settings)
     assert list(pipeline.stream_batches("general", lm, segments, config, timings=Timings(),
                                         skip=skip)) == []
