@@ -192,7 +192,10 @@ SITE_STAGES = ("render pages", "mkdocs build (http)", "mkdocs build (offline)")
 
 def print_row(r: dict) -> None:
     stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
-    print(f"{r['model']} x {r['segments']}: stages (s): {stages}", flush=True)
+    print(f"{r['model']} x {r['segments']}: forward {r['forward']:.1f} s, build {r['build']:.1f} s"
+          f" = {r['ratio']:.2f}x, peak RSS {r['rss_forward']:.2f} / {r['rss_build']:.2f} GB",
+          flush=True)  # the row as soon as it exists (the table waits for every row)
+    print(f"  stages (s): {stages}", flush=True)
     site = sum(r["stages"].get(k, 0.0) for k in SITE_STAGES)
     print(f"  site build: {site:.1f} s = {100 * site / r['build']:.1f}% of the build")
     for name, s in r.get("streams", {}).items():
