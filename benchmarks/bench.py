@@ -8,6 +8,7 @@ are the figures to compare.
 
     python benchmarks/bench.py                         # default + BERT-base-sized, 500/1000/2000
     python benchmarks/bench.py --models default --segments 200 --no-site
+    python benchmarks/bench.py --models gpt2-small-sized,smollm2 --segments 1000   # decoders
     python benchmarks/bench.py --treebank ../shared/corpora/ud-english-ewt/en_ewt-ud-dev.conllu \\
         --coref ../shared/corpora/ud-english-gum/en_gum-ud-dev.conllu
 """
@@ -41,8 +42,10 @@ config = BuildConfig(model=args["model"], max_segments=args["segments"], device=
                      precision=args["precision"],
                      segments=Path(args["segments_file"]) if args["segments_file"] else None)
 lm = load_model(config.model, device=config.device, precision=config.precision,
-                decoders=True)
-segments = prepare_general(config, lm).segments
+                bos=config.bos, decoders=True)  # as the build loads it: a decoder's lm.model
+segments = prepare_general(config, lm).segments  # is its base model (no LM head, no logits)
+# Right padding with an attention mask, as run_batch: a decoder's real tokens keep positions
+# 0..k-1 and never attend to the padding after them.
 pad = lm.tokenizer.pad_token_id or 0
 batches = []
 for idx in plan_batches(segments, args["batch_size"]):
@@ -71,20 +74,39 @@ print(json.dumps({"forward": time.perf_counter() - start, "segments": len(segmen
 
 
 SIZES = {"bert-base": (12, 12, 768), "minilm-sized": (6, 12, 384)}
+DECODER_SIZES = {"gpt2-small-sized": (12, 12, 768)}
+"""Random decoders (layers, heads, hidden): a GPT-2 architecture with SmolLM2's byte-level BPE
+tokenizer (49,152 tokens, near GPT-2's 50,257: about 122M parameters, GPT-2 small's 124M less
+the smaller vocabulary, and the same kind of token counts on English text). ``smollm2`` (the
+pretrained SmolLM2-135M, 30 x 9 heads) needs nothing here: ``--model smollm2`` loads it."""
 
 
 def random_model(folder: Path, size: str, tokenizer_dir: str | None) -> Path:
     """A BERT model of the given size (layers, heads, hidden) with random weights and the default
-    model's tokenizer (or ``tokenizer_dir``), saved to ``folder``."""
+    model's tokenizer (or ``tokenizer_dir``), saved to ``folder``; a size in ``DECODER_SIZES``
+    gives a GPT-2 causal LM with SmolLM2's tokenizer (or ``tokenizer_dir``) instead."""
     if (folder / "config.json").exists():
         return folder
     import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
+    from transformers import AutoTokenizer, BertConfig, BertModel, GPT2Config, GPT2LMHeadModel
 
     from generator.model.loading import default_model_path
 
-    layers, heads, hidden = SIZES[size]
     torch.manual_seed(0)
+    if size in DECODER_SIZES:
+        from generator.model.gguf_convert import plain_folder, smollm2_path
+
+        layers, heads, hidden = DECODER_SIZES[size]
+        source = tokenizer_dir or str(plain_folder(smollm2_path())[0])
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None \
+            else tokenizer.eos_token_id
+        gpt2 = GPT2Config(vocab_size=len(tokenizer), n_layer=layers, n_head=heads, n_embd=hidden,
+                          n_positions=1024, bos_token_id=bos, eos_token_id=tokenizer.eos_token_id)
+        GPT2LMHeadModel(gpt2).save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        return folder
+    layers, heads, hidden = SIZES[size]
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir or default_model_path())
     config = BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
                         num_attention_heads=heads, intermediate_size=4 * hidden)
@@ -108,8 +130,8 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[str, float, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", default="default,bert-base",
-                        help="comma list: default, bert-base, minilm-sized (random weights), or "
-                             "any model id/folder")
+                        help="comma list: default, bert-base, minilm-sized, gpt2-small-sized "
+                             "(random weights), smollm2, or any model id/folder")
     parser.add_argument("--segments-file", default=None,
                         help="pre-built segments JSON instead of the default corpus")
     parser.add_argument("--tokenizer", default=None,
@@ -131,7 +153,7 @@ def main() -> None:
     rows = []
     for model in args.models.split(","):
         model_arg = str(random_model(args.out / f"{model}-random", model, args.tokenizer)) \
-            if model in SIZES else model
+            if model in SIZES or model in DECODER_SIZES else model
         for n in (int(x) for x in args.segments.split(",")):
             spec = {"model": model_arg, "segments": n, "batch_size": args.batch_size,
                     "threads": args.threads, "device": args.device,
@@ -170,7 +192,10 @@ SITE_STAGES = ("render pages", "mkdocs build (http)", "mkdocs build (offline)")
 
 def print_row(r: dict) -> None:
     stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
-    print(f"{r['model']} x {r['segments']}: stages (s): {stages}", flush=True)
+    print(f"{r['model']} x {r['segments']}: forward {r['forward']:.1f} s, build {r['build']:.1f} s"
+          f" = {r['ratio']:.2f}x, peak RSS {r['rss_forward']:.2f} / {r['rss_build']:.2f} GB",
+          flush=True)  # the row as soon as it exists (the table waits for every row)
+    print(f"  stages (s): {stages}", flush=True)
     site = sum(r["stages"].get(k, 0.0) for k in SITE_STAGES)
     print(f"  site build: {site:.1f} s = {100 * site / r['build']:.1f}% of the build")
     for name, s in r.get("streams", {}).items():
