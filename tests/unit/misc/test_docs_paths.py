@@ -11,6 +11,7 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # repository paths written in backticks or links: generator/..., templates/..., tests/...,
 # scripts/..., benchmarks/..., docs/... (globs, placeholders and OUT/ paths are not files)
 NOT_FILES = {"generator/_resources/"}  # made only inside a built wheel (setup.py)
+OUTPUTS = ("benchmarks/out/",)  # written by the benchmark, ignored by git
 WORKED_EXAMPLE = "saliency"  # DEVELOPING.md's "adding a view" example names files to create
 PATH = re.compile(r"(?<![\w/.])((?:generator|templates|tests|scripts|benchmarks|docs)/"
                   r"[\w./-]*[\w/])")
@@ -27,7 +28,7 @@ def referenced(doc: Path) -> list[str]:
 
 
 def exists(path: str) -> bool:
-    if path in NOT_FILES or WORKED_EXAMPLE in path:
+    if path in NOT_FILES or WORKED_EXAMPLE in path or path.startswith(OUTPUTS):
         return True
     if (ROOT / path).exists():
         return True
