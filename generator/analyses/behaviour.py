@@ -210,17 +210,6 @@ DECODER_PATTERN_RULES: tuple[dict[str, Any], ...] = (
 )
 
 
-def decoder_pattern_class(vertical: float, diagonal: float) -> str:
-    """The Kovaleva et al. class of one decoder head: the first of DECODER_PATTERN_RULES."""
-    if vertical >= VERTICAL_DIAGONAL_MIN and diagonal >= VERTICAL_DIAGONAL_MIN:
-        return "vertical+diagonal"
-    if vertical >= VERTICAL_MIN:
-        return "vertical"
-    if diagonal >= DIAGONAL_MIN:
-        return "diagonal"
-    return "heterogeneous"
-
-
 def add_decoder_labels(general: dict[str, Any], heads: dict[str, Any]) -> None:
     """heads.json's labels for a decoder, in the encoder's fields: ``paper_label`` is the last
     rule of DECODER_RULES that applies (the key keeps its name so the pages read one layout),
@@ -245,7 +234,7 @@ def add_decoder_labels(general: dict[str, Any], heads: dict[str, Any]) -> None:
         scores["diagonal"] = [round(v, 6) for v in diagonal]
     matched = [[rule.label for rule in rules if metrics[rule.metric][k] > rule.above]
                for k in range(count)]
-    patterns = [decoder_pattern_class(vertical[k], diagonal[k]) for k in range(count)]
+    patterns = [pattern_class(vertical[k], diagonal[k], None, 0.0) for k in range(count)]
     heads["paper_label"] = [m[-1] if m else None for m in matched]
     heads["pattern"] = patterns
     heads["labels"] = [m + [p] for m, p in zip(matched, patterns, strict=True)]
