@@ -111,14 +111,7 @@ def build_segments(
                 _truncate_pair(a, b, limit, rng)
                 candidates.append(_make_segment(template, a, b, zero_types, f"document {d}"))
             chunk, length = [], 0
-    report.candidates = len(candidates)
-    if len(candidates) > max_segments:
-        keep = sorted(rng.sample(range(len(candidates)), max_segments))
-        candidates = [candidates[i] for i in keep]
-    report.selected = len(candidates)
-    if not candidates:
-        raise HeadAtlasError(_no_segment_reason(report, limit))
-    return candidates, report
+    return _sample(candidates, report, rng, max_segments, limit)
 
 
 def build_decoder_segments(
@@ -165,6 +158,13 @@ def build_decoder_segments(
                 ids, types, _ = template.single(chunk[:limit])
                 candidates.append(_plain_segment(ids, [0] * len(ids), f"document {d}"))
             chunk = []
+    return _sample(candidates, report, rng, max_segments, limit)
+
+
+def _sample(candidates: list[Segment], report: SegmentReport, rng: random.Random,
+            max_segments: int, limit: int) -> tuple[list[Segment], SegmentReport]:
+    """The seeded sample of at most ``max_segments`` candidates (in corpus order), counted in
+    ``report``; an error saying why when there is none."""
     report.candidates = len(candidates)
     if len(candidates) > max_segments:
         keep = sorted(rng.sample(range(len(candidates)), max_segments))
