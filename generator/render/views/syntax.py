@@ -256,28 +256,8 @@ def _heatmap_skeleton(relations: tuple[str, ...], prefix: str) -> str:
     ).encode(
         x=alt.X("h:O", title="head (0-based)", axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("l:O", title="layer (0-based)"))
-    rects = base.mark_rect().encode(
-        color=alt.Color("acc:Q", title="accuracy",
-                        scale=alt.Scale(scheme=HEATMAP_SCHEME, domain=[0, 1]),
-                        legend=alt.Legend(format="%")),
-        stroke=alt.condition("datum.is_top", alt.value("#e6194b"), alt.value("white")),
-        strokeWidth=alt.condition("datum.is_top", alt.value(3), alt.value(1)),
-        href="url:N",
-        tooltip=[alt.Tooltip("name:N", title="head"), alt.Tooltip("r:N", title="relation"),
-                 alt.Tooltip("acc:Q", format=".1%", title="accuracy"),
-                 alt.Tooltip("way:N", title="direction"),
-                 alt.Tooltip("d:Q", format=".1%", title="dep2head"),
-                 alt.Tooltip("g:Q", format=".1%", title="head2dep"),
-                 alt.Tooltip("base:Q", format=".1%", title="best offset baseline"),
-                 alt.Tooltip("gain:Q", format="+.1%", title="over the baseline"),
-                 alt.Tooltip("n:Q", title="dependents")])
-    text = base.mark_text(fontSize=10).encode(
-        text="label:N", href="url:N",
-        color=alt.condition("datum.acc > 0.55", alt.value("black"), alt.value("white")))
-    chart = alt.layer(rects, text).properties(
-        title="Accuracy of every head at the chosen relation (outlined: the best head; "
-              "click a cell for its page)")
-    return json.dumps(to_spec(chart, {}))
+    return _accuracy_cells(base, [], "Accuracy of every head at the chosen relation (outlined: "
+                           "the best head; click a cell for its page)")
 
 
 def causal_accuracy_heatmap(doc: dict[str, Any], page: str) -> dict[str, Any]:
@@ -344,6 +324,16 @@ def _causal_heatmap_skeleton(relations: tuple[str, ...], prefix: str) -> str:
     ).encode(
         x=alt.X("h:O", title="head (0-based)", axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("l:O", title="layer (0-based)"))
+    covered = [alt.Tooltip("covered:Q", title="dependents it covers")]
+    return _accuracy_cells(base, covered, "Accuracy of every head at the chosen relation, over "
+                           "the dependents the direction covers (outlined: the best head; click "
+                           "a cell for its page)")
+
+
+def _accuracy_cells(base: Any, extra_tooltip: list[Any], title: str) -> str:
+    """The accuracy heatmap's cells and labels over ``base`` (its data and transforms), as a
+    spec's JSON: one drawing for encoders and decoders; ``extra_tooltip`` follows the
+    direction in the tooltip."""
     rects = base.mark_rect().encode(
         color=alt.Color("acc:Q", title="accuracy",
                         scale=alt.Scale(scheme=HEATMAP_SCHEME, domain=[0, 1]),
@@ -354,7 +344,7 @@ def _causal_heatmap_skeleton(relations: tuple[str, ...], prefix: str) -> str:
         tooltip=[alt.Tooltip("name:N", title="head"), alt.Tooltip("r:N", title="relation"),
                  alt.Tooltip("acc:Q", format=".1%", title="accuracy"),
                  alt.Tooltip("way:N", title="direction"),
-                 alt.Tooltip("covered:Q", title="dependents it covers"),
+                 *extra_tooltip,
                  alt.Tooltip("d:Q", format=".1%", title="dep2head"),
                  alt.Tooltip("g:Q", format=".1%", title="head2dep"),
                  alt.Tooltip("base:Q", format=".1%", title="best offset baseline"),
@@ -363,9 +353,7 @@ def _causal_heatmap_skeleton(relations: tuple[str, ...], prefix: str) -> str:
     text = base.mark_text(fontSize=10).encode(
         text="label:N", href="url:N",
         color=alt.condition("datum.acc > 0.55", alt.value("black"), alt.value("white")))
-    chart = alt.layer(rects, text).properties(
-        title="Accuracy of every head at the chosen relation, over the dependents the direction "
-              "covers (outlined: the best head; click a cell for its page)")
+    chart = alt.layer(rects, text).properties(title=title)
     return json.dumps(to_spec(chart, {}))
 
 
