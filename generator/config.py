@@ -96,6 +96,33 @@ class BuildConfig:
         "random")
     batch_size: int = setting(16, "Segments per forward pass", "segments per forward pass",
                               minimum=1)
+    shard_block: int = setting(
+        128, "Segments per block: batches never cross one, and shards and the merge order are "
+        "made of blocks, so results do not depend on --shard or --workers",
+        "segments per block of a stream: no batch crosses a block, a shard is a run of whole "
+        "blocks and block states merge in one fixed order, so a sharded or Ray build writes "
+        "the very bytes of a one-process build with the same value (docs/scaling.md)",
+        minimum=1)
+    """Issue 21. A stream of at most this many segments is one block: batched as before."""
+    shard: str | None = setting(
+        None, "K/W: run only shard K (0..W-1) of W and write OUT/states/shard-K-of-W.* "
+        "(no results; then headatlas merge)",
+        "`K/W`: run shard K (0 to W-1) of W of every stream and write its accumulator states to "
+        "`OUT/states/shard-K-of-W.safetensors` + `.json`, no results; `headatlas merge` makes "
+        "the results and site (README: Slurm)", cli_default="")
+    engine: Literal["local", "ray"] = setting(
+        "local", "local (this process) or ray (an actor pool; needs the [ray] extra)",
+        "`local`: this process; `ray`: shards run on a Ray actor pool (`pip install "
+        "\".[ray]\"`), the driver merges and renders (README: Ray)")
+    ray_address: str | None = setting(
+        None, "With --engine ray: auto or HOST:PORT of a running cluster; none: a local Ray",
+        "with `--engine ray`: `auto` or `HOST:PORT` of a running Ray cluster; unset: a local "
+        "Ray instance is started", cli_default="", readme_default="local")
+    workers: int = setting(
+        0, "With --engine ray: actors (0: one per GPU with --device cuda, else 2)",
+        "with `--engine ray`: actors, each loading the model once and running shards (0: one "
+        "per GPU with `--device cuda`, else 2; CPU actors split the cores)",
+        readme_default="0 (auto)", minimum=0)
     out: Path = setting(
         Path("."), "Output folder",
         "output folder: `results/`, `site_src/`, `site/`, `.headatlas-cache/`")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,23 +16,43 @@ from generator.analyses.registry import MODEL_STEPS, POSTPROCESSORS, STREAMS, an
 from generator.config import BuildConfig, config_as_dict
 from generator.corpus.text_cache import read_ahead
 from generator.encoding.segment import Segment, segments_digest
+from generator.errors import HeadAtlasError
 from generator.model.batch import AttentionBatch
 from generator.model.cache import AttentionCache, attention_bytes, cache_key, numeric_versions
 from generator.model.extraction import extract, plan_batches
 from generator.model.loading import LoadedModel, load_model
 from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
+from generator.shards import (
+    WHOLE,
+    Node,
+    Shard,
+    States,
+    TreeBuilder,
+    merge_node,
+    num_blocks,
+    parse_shard,
+    root,
+)
 from generator.streams.base import BatchSource, StreamInput, StreamSpec, preparation_order
 from generator.timings import Timings
 
 HOST = torch.device("cpu")
+ENGINE_SETTINGS = ("shard", "engine", "ray_address", "workers")
+"""Settings that say where a build runs, not what it computes: left out of the manifest (a
+sharded or Ray build writes the bytes of a one-process build)."""
 DECODER_MEMORY_SETTINGS = ("layer_slices", "attention_budget_gb")
 """Settings that only decoders read and that change no result: left out of an encoder's
 manifest (its results stay byte for byte those of builds before they existed)."""
 
 
 class StreamRun:
-    """The accumulators of every analysis registered for one stream, fed batch by batch."""
+    """The accumulators of every analysis registered for one stream, fed batch by batch.
+
+    Their states are taken block by block (``generator.shards``): each block of segments is one
+    leaf of the merge tree of its *part* (``"own"`` for the stream's own batches, ``"lent:X"``
+    for the batches stream X lends it), so the merged states do not depend on how the blocks
+    were spread over shards."""
 
     def __init__(self, stream: str, lm: LoadedModel, config: BuildConfig, data: Any = None
                  ) -> None:
@@ -41,14 +61,40 @@ class StreamRun:
         context = AnalysisContext(lm.num_layers, lm.num_heads, config, data,
                                   tokenizer=lm.tokenizer, kind=lm.kind)
         self.accumulators = [spec.accumulator(context) for spec in self.specs]
+        self.reductions = [acc.reductions for acc in self.accumulators]
         self.num_layers = lm.num_layers
         self._slices: list[AttentionBatch] = []
         """Layer slices of the current batch, kept for the analyses that need whole batches
         (only while such an analysis is registered for the stream)."""
+        self.trees: dict[str, TreeBuilder] = {}
+        self.totals: dict[str, int] = {}
+        self._leaf: tuple[str, int] | None = None
 
-    def update(self, batch: AttentionBatch, timings: Timings) -> None:
-        """Feed one batch, whole or a layer slice (``batch.layers``): an analysis that does not
-        take slices gets the batch once its every layer has arrived, stacked whole."""
+    def begin_part(self, part: str, blocks: tuple[int, int], total: int) -> None:
+        """Batches of ``part`` will come for the blocks ``[a, b)`` of ``total``."""
+        self._close_leaf()
+        self.trees[part] = TreeBuilder(self.reductions, *blocks)
+        self.totals[part] = total
+
+    def _close_leaf(self) -> None:
+        if self._leaf is None:
+            return
+        if self._slices:
+            raise ValueError("a block ended while a batch lacked layers")
+        part, block = self._leaf
+        self._leaf = None
+        self.trees[part].add(block, [acc.take_states() for acc in self.accumulators])
+
+    def update(self, batch: AttentionBatch, timings: Timings, part: str = "own",
+               block: int = 0) -> None:
+        """Feed one batch of block ``block`` of ``part``, whole or a layer slice
+        (``batch.layers``): an analysis that does not take slices gets the batch once its every
+        layer has arrived, stacked whole."""
+        if self._leaf != (part, block):
+            self._close_leaf()
+            if part not in self.trees:
+                self.begin_part(part, (0, 1 << 62), 0)
+            self._leaf = (part, block)
         if batch.whole:
             self._feed(batch, self.accumulators, timings)
             return
@@ -67,6 +113,26 @@ class StreamRun:
         whole = replace(parts[0], layers=None,
                         attentions=torch.cat([part.attentions for part in parts], dim=1))
         self._feed(whole, rest, timings)
+
+    def partials(self) -> dict[str, dict[str, Any]]:
+        """This shard's tree nodes of every part: ``{part: {"blocks": total, "nodes": ...}}``."""
+        self._close_leaf()
+        return {part: {"blocks": self.totals[part], "nodes": tree.finish()}
+                for part, tree in self.trees.items()}
+
+    def load(self, shards: Sequence[dict[str, dict[str, Any]]]) -> None:
+        """Set the accumulators to the merged states of every shard's ``partials()`` (in shard
+        order; parts in the order of the first shard: lent batches first, as they ran)."""
+        merged: States | None = None
+        for part in shards[0] if shards else {}:
+            nodes: dict[Node, States | None] = {}
+            for shard in shards:
+                nodes.update(shard[part]["nodes"])
+            merged = merge_node(self.reductions, merged,
+                                root(self.reductions, nodes, shards[0][part]["blocks"]))
+        if merged is not None:
+            for acc, states in zip(self.accumulators, merged, strict=True):
+                acc.load_states(states)
 
     def _feed(self, batch: AttentionBatch, accumulators: Sequence[Any], timings: Timings
               ) -> None:
@@ -92,13 +158,16 @@ def attention_key(lm: LoadedModel, segments: Sequence[Segment], config: BuildCon
     """The attention cache key: everything that changes the cached tensors. The model
     (config and whole-file content hashes), the segments (ids, token types, word alignment:
     max_len, token_types and the seed show there), the forward pass's precision and device, the
-    library versions, and the segments left out. The attention tap is not part of it: it returns
+    library versions, the segments left out and (when it cuts the stream) the block size. The
+    attention tap is not part of it: it returns
     the very tensors of the whole pass. The batch size is not either (an entry read back keeps the
     batches it was written in)."""
     return cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
                       "precision": config.precision, "device": config.device,
                       "versions": numeric_versions(),
-                      **({"skip": sorted(skip)} if skip else {})})
+                      **({"skip": sorted(skip)} if skip else {}),
+                      **({"block": config.shard_block}
+                         if len(segments) > config.shard_block else {})})
 
 
 def stream_batches(
@@ -116,7 +185,7 @@ def stream_batches(
     own, else the cached attention extraction (leaving out the segments at ``skip``)."""
     if extractor is not None:
         yield from extractor(segments, batch_size=config.batch_size, description=description,
-                             timings=timings)
+                             timings=timings, skip=skip, block=config.shard_block)
         return
     cache = None
     if config.cache:
@@ -133,7 +202,8 @@ def stream_batches(
         say(f"{stream}: attention extracted one layer at a time, not cached")
         cache = None
     yield from extract(lm, segments, batch_size=config.batch_size, cache=cache,
-                       description=description, timings=timings, skip=skip, sliced=sliced)
+                       description=description, timings=timings, skip=skip, sliced=sliced,
+                       block=config.shard_block)
 
 
 def slice_layers(stream: str, lm: LoadedModel, segments: Sequence[Segment], config: BuildConfig,
@@ -187,14 +257,28 @@ def prepare_streams(config: BuildConfig, lm: LoadedModel, timings: Timings,
 def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: BuildConfig,
                 timings: Timings, seconds: dict[str, float],
                 specs: Mapping[str, StreamSpec] = STREAMS) -> dict[str, dict[str, Any]]:
-    """Run every prepared stream, lending streams first: a stream that lends (its
+    """Run every prepared stream on this machine and merge: the merged documents by results
+    file (``stream_states`` for all blocks, then ``stream_documents``)."""
+    states = stream_states(prepared, lm, config, timings, seconds, specs)
+    return stream_documents(prepared, lm, config, timings, [states])
+
+
+def stream_states(prepared: dict[str, StreamInput], lm: LoadedModel, config: BuildConfig,
+                  timings: Timings, seconds: dict[str, float],
+                  specs: Mapping[str, StreamSpec] = STREAMS, shard: Shard = WHOLE,
+                  on_batch: Callable[[], None] | None = None
+                  ) -> dict[str, dict[str, dict[str, Any]]]:
+    """Run shard ``shard`` of every prepared stream (its blocks of ``config.shard_block``
+    segments, ``generator.shards``), lending streams first: a stream that lends (its
     ``StreamInput.lends`` set, to the stream its entry names in ``lends_to``) feeds each of its
-    batches to its own analyses and to the borrower's, renumbered as the borrower's segments;
-    the borrower then skips those segments. Returns the merged documents by results file."""
+    batches to its own analyses and to the borrower's (part ``lent:NAME``), renumbered as the
+    borrower's segments; the borrower then skips those segments. Returns each stream's tree
+    nodes by part (``StreamRun.partials``); ``on_batch`` is called after every batch."""
     runs = {name: StreamRun(name, lm, config, stream.data) for name, stream in prepared.items()}
+    block = config.shard_block
     skip: dict[str, list[int]] = {}
     order = sorted(prepared, key=lambda name: prepared[name].lends is None)  # stable
-    produced: dict[str, dict[str, dict[str, Any]]] = {}
+    states: dict[str, dict[str, dict[str, Any]]] = {}
     for name in order:
         stream = prepared[name]
         target = specs[name].lends_to  # the borrower, when this stream lends and it has analyses
@@ -203,22 +287,46 @@ def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: Build
         if not runs[name].specs and borrower is None:
             continue
         start = time.perf_counter()
+        total = num_blocks(len(stream.segments), block)
+        first, stop = shard.blocks(total)
+        runs[name].begin_part("own", (first, stop), total)
+        if borrower is not None:
+            borrower.begin_part(f"lent:{name}", (first, stop), total)
+        outside = [i for i in range(len(stream.segments)) if not first * block <= i < stop * block]
+        leave_out = sorted({*skip.get(name, ()), *outside})
         positions = torch.tensor(stream.lends.positions if lent else [], dtype=torch.long)
         for batch in stream_batches(name, lm, stream.segments, config, timings=timings,
                                     description=stream.description, extractor=stream.extractor,
-                                    skip=skip.get(name, ())):
-            runs[name].update(batch, timings)
+                                    skip=leave_out):
+            at = int(batch.index[0]) // block
+            runs[name].update(batch, timings, "own", at)
             if borrower is not None:  # the same maps, numbered as the borrower's segments
                 there = positions[batch.index.cpu()].to(batch.index.device)
-                borrower.update(replace(batch, index=there), timings)
+                borrower.update(replace(batch, index=there), timings, f"lent:{name}", at)
+            if on_batch is not None:
+                on_batch()
         if borrower is not None:
             skip[target] = list(stream.lends.positions)
-        produced[name] = runs[name].documents(timings)
         timings.streams[name] = {"seconds": seconds[name] + time.perf_counter() - start,
-                                 "segments": len(stream.segments)}
+                                 "segments": len(stream.segments) - len(leave_out)}
+    for name in prepared:
+        if runs[name].trees:
+            states[name] = runs[name].partials()
+    return states
+
+
+def stream_documents(prepared: dict[str, StreamInput], lm: LoadedModel, config: BuildConfig,
+                     timings: Timings, shards: Sequence[dict[str, dict[str, dict[str, Any]]]]
+                     ) -> dict[str, dict[str, Any]]:
+    """The merged documents by results file from every shard's ``stream_states`` (in shard
+    order): each stream's accumulators get the merged states, then ``result()``."""
     documents: dict[str, dict[str, Any]] = {}
     for name in prepared:  # registry order, whichever stream ran first
-        for file, doc in produced.get(name, {}).items():
+        if not shards or name not in shards[0]:
+            continue
+        run = StreamRun(name, lm, config, prepared[name].data)
+        run.load([shard[name] for shard in shards])
+        for file, doc in run.documents(timings).items():
             base = documents.get(file) or {"schema": SCHEMA, "model": model_summary(lm)}
             documents[file] = merge_documents([base, prepared[name].header, doc])
     return documents
@@ -234,10 +342,16 @@ def model_summary(lm: LoadedModel) -> dict[str, Any]:
     return summary
 
 
-def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
-                  ) -> dict[str, Path]:
+def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True,
+                  shard_states: Sequence[dict[str, Any]] | None = None) -> dict[str, Path]:
     """Load the model, prepare each stream, run every analysis, write OUT/results/*.json
-    (``commit=False``: leave them staged, see ``write_results``)."""
+    (``commit=False``: leave them staged, see ``write_results``).
+
+    ``config.shard`` set: run that shard only and write its states (``write_shard_states``)
+    instead. ``shard_states``: every shard's states, already run (``headatlas merge``), merged
+    here in order; ``config.engine == "ray"``: the shards run on a Ray actor pool. Either way
+    the driver then does what a one-process build does: model steps (the probes train here),
+    post-processing and the results."""
     reader = read_ahead(config)  # plain text read and parsed meanwhile, on another core
     try:
         with timings.stage("load model"):
@@ -252,7 +366,23 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
     inputs: dict[str, str] = {}
     for stream in prepared.values():
         inputs.update(stream.inputs)
-    documents = run_streams(prepared, lm, config, timings, seconds)
+    if config.shard is not None:
+        shard = parse_shard(config.shard)
+        states = stream_states(prepared, lm, config, timings, seconds, shard=shard)
+        with timings.stage("write states"):
+            path = write_shard_states(config, lm, prepared, shard, states)
+        return {shard.name: path}
+    if shard_states is not None:
+        check_corpus(shard_states, lm, prepared)
+        shards = [meta["streams"] for meta in shard_states]
+    elif config.engine == "ray":
+        from generator.ray_engine import run_ray  # ray: imported only for --engine ray
+
+        shards = run_ray(config, lm, prepared, timings)
+    else:
+        shards = [stream_states(prepared, lm, config, timings, seconds)]
+    with timings.stage("merge shards"):
+        documents = stream_documents(prepared, lm, config, timings, shards)
     for name, entry in MODEL_STEPS.items():
         if lm.kind not in entry.kinds:
             continue
@@ -269,7 +399,7 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
         "schema": SCHEMA,
         "model": lm.describe(),
         "settings": {k: v for k, v in config_as_dict(config).items()
-                     if k not in ("out", "cache", "cache_dir", "site")
+                     if k not in ("out", "cache", "cache_dir", "site", *ENGINE_SETTINGS)
                      and (lm.kind != "encoder" or k not in DECODER_MEMORY_SETTINGS)},
         "seed": config.seed,
         "inputs": inputs,
@@ -280,6 +410,56 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
     }
     with timings.stage("write results"):
         return write_results(documents, config.results_dir, commit=commit)
+
+
+LOCAL_SETTINGS = ("out", "cache", "cache_dir", "site", "site_url", "offline_site",
+                  *ENGINE_SETTINGS)
+"""Settings a shard may choose for itself: where it writes and runs, not what it computes."""
+
+
+def shard_settings(config: BuildConfig) -> dict[str, Any]:
+    """The settings every shard of one build must share (and the merge rebuilds its config
+    from)."""
+    return {k: v for k, v in config_as_dict(config).items() if k not in LOCAL_SETTINGS}
+
+
+def corpus_digests(prepared: Mapping[str, StreamInput]) -> dict[str, str]:
+    """Each stream's segments digest: shards (and the driver) must cut the same corpus."""
+    return {name: segments_digest(stream.segments) for name, stream in prepared.items()}
+
+
+def shard_meta(config: BuildConfig, lm: LoadedModel, prepared: Mapping[str, StreamInput],
+               shard: Shard) -> dict[str, Any]:
+    """What a state file says of its build, checked by ``headatlas merge``."""
+    return {"shard": [shard.index, shard.count], "model": lm.fingerprint, "seed": config.seed,
+            "settings": shard_settings(config), "corpus": corpus_digests(prepared),
+            "versions": numeric_versions()}
+
+
+def write_shard_states(config: BuildConfig, lm: LoadedModel,
+                       prepared: Mapping[str, StreamInput], shard: Shard,
+                       states: dict[str, Any]) -> Path:
+    """OUT/states/shard-K-of-W.safetensors + .json; returns the JSON's path."""
+    from generator.states import write_state_files
+
+    _, json_path = write_state_files(config.out / "states" / shard.name, states,
+                                     shard_meta(config, lm, prepared, shard))
+    return json_path
+
+
+def check_corpus(shard_states: Sequence[dict[str, Any]], lm: LoadedModel,
+                 prepared: Mapping[str, StreamInput]) -> None:
+    """The driver's model and streams must be those the shards ran."""
+    first = shard_states[0]
+    where = first.get("path", "shard states")
+    if first["model"] != lm.fingerprint:
+        raise HeadAtlasError("the shards ran another model than the merge loads "
+                             "(fingerprints differ)", path=where)
+    mine = corpus_digests(prepared)
+    for name, digest in first["corpus"].items():
+        if mine.get(name) != digest:
+            raise HeadAtlasError(f"stream {name}: the merge cuts other segments than the shards "
+                                 "did (corpus files changed?)", path=where)
 
 
 def write_results(documents: dict[str, dict[str, Any]], results_dir: Path, *,

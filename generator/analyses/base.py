@@ -54,6 +54,7 @@ class Accumulator:
     def __init__(self, context: AnalysisContext) -> None:
         self.context = context
         self._reductions: dict[str, Reduction] = {}
+        self._defaults: dict[str, torch.Tensor | list] = {}
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -65,9 +66,38 @@ class Accumulator:
         value = list(default) if isinstance(default, list) else default.clone()
         setattr(self, name, value)
         self._reductions[name] = reduction
+        self._defaults[name] = list(default) if isinstance(default, list) else default.clone()
+
+    @property
+    def reductions(self) -> dict[str, Reduction]:
+        """Each state's reduction, by state name (declaration order)."""
+        return dict(self._reductions)
 
     def states(self) -> dict[str, torch.Tensor | list]:
         return {name: getattr(self, name) for name in self._reductions}
+
+    def take_states(self) -> dict[str, torch.Tensor | list]:
+        """The states so far, leaving this accumulator at its declared defaults: one block of
+        segments' states, so the next block starts afresh (``generator.shards``)."""
+        taken = self.states()
+        for name, default in self._defaults.items():
+            setattr(self, name, list(default) if isinstance(default, list) else default.clone())
+        return taken
+
+    def load_states(self, states: dict[str, torch.Tensor | list]) -> None:
+        """Set every state from ``states`` (e.g. merged shards), checking names and shapes."""
+        if set(states) != set(self._reductions):
+            raise ValueError(f"{self.name}: states {sorted(states)} are not "
+                             f"{sorted(self._reductions)}")
+        for name, value in states.items():
+            default = self._defaults[name]
+            if isinstance(default, list) != isinstance(value, list):
+                raise ValueError(f"{self.name}: state {name!r} has the wrong kind")
+            if isinstance(default, torch.Tensor) and (
+                    value.shape != default.shape or value.dtype != default.dtype):
+                raise ValueError(f"{self.name}: state {name!r} is {tuple(value.shape)} "
+                                 f"{value.dtype}, expected {tuple(default.shape)} {default.dtype}")
+            setattr(self, name, list(value) if isinstance(value, list) else value)
 
     def update(self, batch: AttentionBatch) -> None:
         raise NotImplementedError
@@ -76,20 +106,30 @@ class Accumulator:
         """Fold another shard of the same analysis into this one."""
         if type(other) is not type(self):
             raise TypeError(f"cannot merge {type(other).__name__} into {type(self).__name__}")
-        for name, reduction in self._reductions.items():
-            mine, theirs = getattr(self, name), getattr(other, name)
-            if reduction == "sum":
-                merged = mine + theirs
-            elif reduction == "max":
-                merged = torch.maximum(mine, theirs)
-            elif reduction == "min":
-                merged = torch.minimum(mine, theirs)
-            else:
-                merged = mine + theirs  # list concatenation
-            setattr(self, name, merged)
+        merged = merge_states(self._reductions, self.states(), other.states())
+        for name, value in merged.items():
+            setattr(self, name, value)
 
     def result(self) -> dict[str, Any]:
         raise NotImplementedError
+
+
+def merge_states(reductions: dict[str, Reduction], mine: dict[str, torch.Tensor | list],
+                 theirs: dict[str, torch.Tensor | list]) -> dict[str, torch.Tensor | list]:
+    """Two shards' states folded by each state's reduction (new objects; ``mine`` first, so
+    ``cat`` lists keep shard order). Deterministic: the same inputs give the same bits."""
+    merged: dict[str, torch.Tensor | list] = {}
+    for name, reduction in reductions.items():
+        a, b = mine[name], theirs[name]
+        if reduction == "sum":
+            merged[name] = a + b
+        elif reduction == "max":
+            merged[name] = torch.maximum(a, b)
+        elif reduction == "min":
+            merged[name] = torch.minimum(a, b)
+        else:
+            merged[name] = list(a) + list(b)  # list concatenation
+    return merged
 
 
 def grid(t: torch.Tensor, digits: int = 6) -> list[list[float]]:

@@ -26,16 +26,20 @@ def given_flags(flags: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in flags.items() if v is not None and v != []}
 
 
-def run_build(cfg: BuildConfig) -> None:
-    """The build itself, once the config is read."""
+def run_build(cfg: BuildConfig, shard_states: list[dict[str, Any]] | None = None) -> None:
+    """The build itself, once the config is read (``shard_states``: ``headatlas merge``'s)."""
     from generator.pipeline import build_results  # torch: only for the commands that need it
 
     keep_freed_memory()  # this process's allocator: batches reuse pages (generator/allocator.py)
     timings = Timings()
+    if cfg.shard is not None:  # one shard's states, no results (headatlas merge makes them)
+        for path in build_results(cfg, timings).values():
+            say(f"wrote {path} (and its .safetensors)")
+        return
     # With the site, the new results stay staged until the site built from them is ready and
     # are swapped in with it, so a build killed at any point leaves both the previous results and
     # the previous site, or both new ones (generator/swap.py).
-    written = build_results(cfg, timings, commit=not cfg.site)
+    written = build_results(cfg, timings, commit=not cfg.site, shard_states=shard_states)
     if cfg.site:
         from generator import swap
         from generator.render.site import render_site

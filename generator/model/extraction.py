@@ -28,13 +28,22 @@ from generator.timings import Timings
 
 
 def plan_batches(segments: Sequence[Segment], batch_size: int,
-                 skip: Collection[int] = ()) -> list[list[int]]:
+                 skip: Collection[int] = (), block: int = 0) -> list[list[int]]:
     """Indices of segments grouped into batches, longest first (stable for equal lengths);
-    the indices in ``skip`` are left out (their attention comes from elsewhere)."""
+    the indices in ``skip`` are left out (their attention comes from elsewhere).
+
+    ``block`` > 0: no batch crosses a block of ``block`` consecutive indices, and the blocks come
+    in order (``generator.shards``: a segment's batch is the same in every shard layout)."""
     skipped = set(skip)
-    order = sorted((i for i in range(len(segments)) if i not in skipped),
-                   key=lambda i: (-len(segments[i]), i))
-    return [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
+    kept = [i for i in range(len(segments)) if i not in skipped]
+    groups: dict[int, list[int]] = {}
+    for i in kept:
+        groups.setdefault(i // block if block > 0 else 0, []).append(i)
+    plan: list[list[int]] = []
+    for group in groups.values():
+        order = sorted(group, key=lambda i: (-len(segments[i]), i))
+        plan += [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
+    return plan
 
 
 def zero_padding(att: torch.Tensor, lengths: Sequence[int]) -> None:
@@ -181,22 +190,24 @@ def extract(
     timings: Timings | None = None,
     skip: Collection[int] = (),
     sliced: bool = False,
+    block: int = 0,
 ) -> Iterator[AttentionBatch]:
     """Yield attention batches, from the cache when a complete entry exists, else from the model
     (writing the cache as it goes and committing it only at the end). The segments at ``skip``
     are left out; ``batch.index`` is always the position in ``segments``. ``sliced``: a decoder's
-    batches one layer at a time (``run_batch_sliced``), never cached."""
+    batches one layer at a time (``run_batch_sliced``), never cached. ``block``: batches stay
+    within blocks of that many indices (``plan_batches``)."""
     if sliced:
         if cache is not None:
             raise ValueError("sliced extraction is never cached")
-        plan = plan_batches(segments, batch_size, skip)
+        plan = plan_batches(segments, batch_size, skip, block)
         for indices in track(plan, len(plan), description):
             yield from run_batch_sliced(lm, segments, indices, timings)
         return
     if cache is not None and cache.complete:
         yield from track(cache.read(), cache.num_batches(), f"{description} (cached)")
         return
-    plan = plan_batches(segments, batch_size, skip)
+    plan = plan_batches(segments, batch_size, skip, block)
     writer = cache.writer() if cache is not None else None
     try:
         for indices in track(plan, len(plan), description):

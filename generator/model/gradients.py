@@ -22,7 +22,7 @@ Batches are never cached: the gradients depend on the objective and its random d
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,7 +269,8 @@ class GradientExtractor:
         return batch.to(att.device)
 
     def __call__(self, segments: Sequence[Segment], *, batch_size: int, description: str,
-                 timings: Timings | None = None) -> Iterator[AttentionBatch]:
-        plan = plan_batches(segments, min(batch_size, BACKWARD_BATCH))
+                 timings: Timings | None = None, skip: Collection[int] = (), block: int = 0
+                 ) -> Iterator[AttentionBatch]:
+        plan = plan_batches(segments, min(batch_size, BACKWARD_BATCH), skip, block)
         for indices in track(plan, len(plan), description):
             yield self.run_batch(segments, indices, timings)
