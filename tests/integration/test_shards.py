@@ -1,0 +1,95 @@
+"""Sharded builds (issue 21): W shards merged give the bytes of a one-process build.
+
+Every stream is cut into blocks of ``--shard-block 2`` segments, so each corpus spans several
+blocks and every shard layout (W = 1, 2, 3) splits them differently; the results folder must
+still be byte for byte that of one process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.cli.main import main
+from tests.helpers import SAMPLE_TEXT
+from tests.integration.analyses.test_coref_build import CONLLU
+
+TREEBANK = "tests/fixtures/syntax_small.conllu"
+MANIFEST_LOCAL = ()
+"""manifest.json keys that may differ between a sharded and a one-process build: none (the
+engine settings are left out of the manifest, ``pipeline.ENGINE_SETTINGS``)."""
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("shard-inputs")
+    corpus = folder / "corpus.txt"
+    corpus.write_text(SAMPLE_TEXT * 3)
+    coref = folder / "coref.conllu"
+    coref.write_text(CONLLU)
+    return {"text": corpus, "coref": coref}
+
+
+def args(model: Path, inputs: dict[str, Path], out: Path, *extra: str) -> list[str]:
+    return ["build", "--model", str(model), "--out", str(out), "--text", str(inputs["text"]),
+            "--treebank", TREEBANK, "--coref", str(inputs["coref"]), "--max-len", "24",
+            "--batch-size", "3", "--shard-block", "2", "--gradient-segments", "5",
+            "--distance-rows", "40", "--no-site", "--no-cache", *extra]
+
+
+def results(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "results").glob("*.json"))}
+
+
+@pytest.fixture(scope="module")
+def single(tiny_model_dir, inputs, tmp_path_factory) -> dict[str, bytes]:
+    out = tmp_path_factory.mktemp("single")
+    assert main(args(tiny_model_dir("bert", masked_lm=True), inputs, out)) == 0
+    return results(out)
+
+
+def test_the_corpus_spans_several_blocks(single):
+    docs = {name: json.loads(data) for name, data in single.items()}
+    assert docs["general.json"]["corpus"]["segments"] > 6
+    assert docs["syntax.json"]["sentences"] > 4 if "sentences" in docs["syntax.json"] else True
+    assert docs["gradients.json"]["corpus"]["segments"] == 5
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_shards_merged_give_the_bytes_of_one_process(tiny_model_dir, inputs, single, tmp_path,
+                                                     count):
+    model = tiny_model_dir("bert", masked_lm=True)
+    states = tmp_path / "states"
+    for k in range(count):  # each shard in its own OUT, as on separate machines
+        out = tmp_path / f"node{k}"
+        assert main(args(model, inputs, out, "--shard", f"{k}/{count}")) == 0
+        assert not (out / "results").exists()
+        for path in (out / "states").iterdir():
+            states.mkdir(exist_ok=True)
+            path.rename(states / path.name)
+    merged = tmp_path / "merged"
+    assert main(["merge", str(merged), "--states", str(states), "--no-site"]) == 0
+    assert results(merged) == single
+
+
+def test_merge_refuses_missing_and_mismatched_shards(tiny_model_dir, inputs, tmp_path, capsys):
+    model = tiny_model_dir("bert", masked_lm=True)
+    out = tmp_path / "a"
+    assert main(args(model, inputs, out, "--shard", "0/2")) == 0
+    capsys.readouterr()
+    assert main(["merge", str(tmp_path / "m"), "--states", str(out / "states")]) == 2
+    err = capsys.readouterr().err
+    assert "shard-1-of-2.json missing" in err and len(err.strip().splitlines()) == 1
+    other = tmp_path / "b"
+    assert main(args(model, inputs, other, "--shard", "1/2", "--seed", "3")) == 0
+    (out / "states" / "shard-1-of-2.json").write_bytes(
+        (other / "states" / "shard-1-of-2.json").read_bytes())
+    (out / "states" / "shard-1-of-2.safetensors").write_bytes(
+        (other / "states" / "shard-1-of-2.safetensors").read_bytes())
+    capsys.readouterr()
+    assert main(["merge", str(tmp_path / "m"), "--states", str(out / "states")]) == 2
+    err = capsys.readouterr().err
+    assert "shard-1-of-2.json" in err and "differs from shard-0-of-2.json" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "m" / "results").exists()
