@@ -93,3 +93,51 @@ def test_merge_refuses_missing_and_mismatched_shards(tiny_model_dir, inputs, tmp
     assert "shard-1-of-2.json" in err and "differs from shard-0-of-2.json" in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "m" / "results").exists()
+
+
+@pytest.fixture()
+def local_ray():
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_ray_engine_gives_the_bytes_of_one_process(tiny_model_dir, inputs, single, tmp_path,
+                                                   local_ray, count):
+    out = tmp_path / "ray"
+    assert main(args(tiny_model_dir("bert", masked_lm=True), inputs, out, "--engine", "ray",
+                     "--workers", str(count))) == 0
+    assert results(out) == single
+
+
+@pytest.mark.slow
+def test_ray_engine_survives_a_killed_actor(tiny_model_dir, inputs, single, tmp_path,
+                                            local_ray, monkeypatch):
+    marker = tmp_path / "killed"
+    monkeypatch.setenv("HEADATLAS_RAY_KILL_ONCE", str(marker))
+    out = tmp_path / "ray"
+    assert main(args(tiny_model_dir("bert", masked_lm=True), inputs, out, "--engine", "ray",
+                     "--workers", "2")) == 0
+    assert marker.exists()  # an actor did die mid-shard
+    assert results(out) == single
+
+
+@pytest.mark.slow
+def test_a_shard_that_fails_for_good_fails_the_build_and_keeps_the_results(
+        tiny_model_dir, inputs, tmp_path, local_ray, capsys, monkeypatch):
+    out = tmp_path / "ray"
+    model = tiny_model_dir("bert", masked_lm=True)
+    assert main(args(model, inputs, out)) == 0
+    before = results(out)
+    # the kill hook's marker cannot be created: every shard raises (no retry helps)
+    monkeypatch.setenv("HEADATLAS_RAY_KILL_ONCE", str(tmp_path / "no-such-folder" / "x"))
+    capsys.readouterr()
+    assert main(args(model, inputs, out, "--engine", "ray", "--workers", "2")) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines()
+              if line.startswith("headatlas: error:")]
+    assert len(errors) == 1
+    assert "shard 0 of 2 failed on Ray: FileNotFoundError" in errors[0]
+    assert results(out) == before
