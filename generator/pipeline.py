@@ -25,14 +25,11 @@ from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
 from generator.shards import (
     WHOLE,
-    Node,
     Shard,
-    States,
     TreeBuilder,
-    merge_node,
+    merge_stream,
     num_blocks,
     parse_shard,
-    root,
 )
 from generator.streams.base import BatchSource, StreamInput, StreamSpec, preparation_order
 from generator.timings import Timings
@@ -117,19 +114,19 @@ class StreamRun:
     def partials(self) -> dict[str, dict[str, Any]]:
         """This shard's tree nodes of every part: ``{part: {"blocks": total, "nodes": ...}}``."""
         self._close_leaf()
-        return {part: {"blocks": self.totals[part], "nodes": tree.finish()}
+        names = [acc.name for acc in self.accumulators]
+        return {part: {"blocks": self.totals[part], "nodes": tree.finish(),
+                       "analyses": names, "reductions": self.reductions}
                 for part, tree in self.trees.items()}
 
     def load(self, shards: Sequence[dict[str, dict[str, Any]]]) -> None:
         """Set the accumulators to the merged states of every shard's ``partials()`` (in shard
         order; parts in the order of the first shard: lent batches first, as they ran)."""
-        merged: States | None = None
-        for part in shards[0] if shards else {}:
-            nodes: dict[Node, States | None] = {}
-            for shard in shards:
-                nodes.update(shard[part]["nodes"])
-            merged = merge_node(self.reductions, merged,
-                                root(self.reductions, nodes, shards[0][part]["blocks"]))
+        if [acc.name for acc in self.accumulators] != next(
+                (p["analyses"] for p in (shards[0] if shards else {}).values()),
+                [acc.name for acc in self.accumulators]):
+            raise HeadAtlasError("the shards ran other analyses than this build has")
+        merged = merge_stream(shards)
         if merged is not None:
             for acc, states in zip(self.accumulators, merged, strict=True):
                 acc.load_states(states)

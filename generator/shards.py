@@ -133,3 +133,17 @@ def root(reductions: Sequence[dict[str, Reduction]], nodes: dict[Node, States | 
         return merge_node(reductions, value(lo, half), value(lo + half, half))
 
     return value(0, top)
+
+
+def merge_stream(shards: Sequence[dict[str, dict[str, Any]]]) -> States | None:
+    """One stream's states from every shard's parts (``pipeline.StreamRun.partials``, in shard
+    order): each part's tree root, then the parts in the order of the first shard (batches lent
+    by another stream first, as one process runs them)."""
+    merged: States | None = None
+    for part, first in (shards[0] if shards else {}).items():
+        nodes: dict[Node, States | None] = {}
+        for shard in shards:
+            nodes.update(shard[part]["nodes"])
+        reductions = first["reductions"]
+        merged = merge_node(reductions, merged, root(reductions, nodes, first["blocks"]))
+    return merged

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from generator.cli.main import main
+from generator.merge import read_shards
+from generator.shards import merge_stream
 from tests.helpers import SAMPLE_TEXT
 from tests.integration.analyses.test_coref_build import CONLLU
 
@@ -71,6 +73,27 @@ def test_shards_merged_give_the_bytes_of_one_process(tiny_model_dir, inputs, sin
     merged = tmp_path / "merged"
     assert main(["merge", str(merged), "--states", str(states), "--no-site"]) == 0
     assert results(merged) == single
+
+
+def merged_states(folder: Path) -> dict[str, list]:
+    shards = [meta["streams"] for meta in read_shards([folder])]
+    return {name: merge_stream([shard[name] for shard in shards]) for name in shards[0]}
+
+
+def test_merged_states_are_those_of_one_process_bit_for_bit(tiny_model_dir, inputs, tmp_path):
+    """Before any rounding: every state of every analysis, W = 2 and 3 against W = 1 (the
+    results JSON, rounded to 6 digits, would hide a different order of float additions)."""
+    from tests.integration.test_state_files import same
+
+    model = tiny_model_dir("bert", masked_lm=True)
+    by_count = {}
+    for count in (1, 2, 3):
+        out = tmp_path / f"w{count}"
+        for k in range(count):
+            assert main(args(model, inputs, out, "--shard", f"{k}/{count}")) == 0
+        by_count[count] = merged_states(out / "states")
+    same(by_count[1], by_count[2])
+    same(by_count[1], by_count[3])
 
 
 def test_merge_refuses_missing_and_mismatched_shards(tiny_model_dir, inputs, tmp_path, capsys):
