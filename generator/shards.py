@@ -57,7 +57,7 @@ def parse_shard(text: str) -> Shard:
         raise HeadAtlasError(f"--shard {text!r}: expected K/W, e.g. 0/4 (K from 0 to W-1)")
     k, w = int(match.group(1)), int(match.group(2))
     if w < 1 or k >= w:
-        raise HeadAtlasError(f"--shard {text!r}: K must be 0..W-1 and W at least 1")
+        raise HeadAtlasError(f"--shard {text!r}: in K/W, K must be 0..W-1 and W at least 1")
     return Shard(k, w)
 
 

@@ -33,6 +33,12 @@ def run_build(cfg: BuildConfig, shard_states: list[dict[str, Any]] | None = None
     keep_freed_memory()  # this process's allocator: batches reuse pages (generator/allocator.py)
     timings = Timings()
     if cfg.shard is not None:  # one shard's states, no results (headatlas merge makes them)
+        from generator.errors import HeadAtlasError
+        from generator.shards import parse_shard
+
+        parse_shard(cfg.shard)  # a bad K/W fails before the model loads
+        if cfg.engine != "local":
+            raise HeadAtlasError("--shard runs one shard here; it does not go with --engine ray")
         for path in build_results(cfg, timings).values():
             say(f"wrote {path} (and its .safetensors)")
         return

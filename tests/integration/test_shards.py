@@ -164,3 +164,16 @@ def test_a_shard_that_fails_for_good_fails_the_build_and_keeps_the_results(
     assert len(errors) == 1
     assert "shard 0 of 2 failed on Ray: FileNotFoundError" in errors[0]
     assert results(out) == before
+
+
+@pytest.mark.parametrize("value", ["2/2", "x", "1/0"])
+def test_a_bad_shard_is_one_line(tiny_bert, inputs, tmp_path, capsys, value):
+    assert main(args(tiny_bert, inputs, tmp_path / "o", "--shard", value)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [err[-1]] and "--shard" in err[-1] and "K/W" in err[-1]
+
+
+def test_merge_with_no_state_files_is_one_line(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["merge", str(tmp_path / "m"), "--states", str(tmp_path / "empty")]) == 2
+    assert "no shard-K-of-W.json state files" in capsys.readouterr().err
