@@ -90,7 +90,7 @@ class StreamRun:
         if self._leaf != (part, block):
             self._close_leaf()
             if part not in self.trees:
-                self.begin_part(part, (0, 1 << 62), 0)
+                raise ValueError(f"batches of part {part!r} before begin_part")
             self._leaf = (part, block)
         if batch.whole:
             self._feed(batch, self.accumulators, timings)
@@ -122,10 +122,12 @@ class StreamRun:
     def load(self, shards: Sequence[dict[str, dict[str, Any]]]) -> None:
         """Set the accumulators to the merged states of every shard's ``partials()`` (in shard
         order; parts in the order of the first shard: lent batches first, as they ran)."""
-        if [acc.name for acc in self.accumulators] != next(
-                (p["analyses"] for p in (shards[0] if shards else {}).values()),
-                [acc.name for acc in self.accumulators]):
-            raise HeadAtlasError("the shards ran other analyses than this build has")
+        names = [acc.name for acc in self.accumulators]
+        for shard in shards:
+            for part, entry in shard.items():
+                if entry["analyses"] != names:
+                    raise HeadAtlasError(f"the shards' {part} states are of the analyses "
+                                         f"{entry['analyses']}, this build has {names}")
         merged = merge_stream(shards)
         if merged is not None:
             for acc, states in zip(self.accumulators, merged, strict=True):
