@@ -109,10 +109,13 @@ def run_ray(config: BuildConfig, lm: Any, prepared: dict[str, StreamInput],
         resources = ray.cluster_resources()
         workers = actor_count(config, resources)
         cuda = config.device == "cuda"
-        threads = max(1, int(resources.get("CPU", 1)) // workers)
+        cpus = float(resources.get("CPU", 1))
+        threads = max(1, int(cpus) // workers)
         say(f"ray: {workers} actors ({'1 GPU' if cuda else f'{threads} CPU threads'} each), "
             f"{workers} shards")
-        actor = ray.remote(num_cpus=0 if cuda else threads, num_gpus=1 if cuda else 0,
+        # more actors than CPUs: each reserves its fraction, so all of them start
+        actor = ray.remote(num_cpus=0 if cuda else min(threads, cpus / workers),
+                           num_gpus=1 if cuda else 0,
                            max_restarts=RESTARTS, max_task_retries=RESTARTS)(ShardWorker)
         pool = [actor.remote(worker_settings(config), threads, os.environ.get(KILL_ONCE))
                 for _ in range(workers)]
