@@ -177,3 +177,24 @@ def test_merge_with_no_state_files_is_one_line(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["merge", str(tmp_path / "m"), "--states", str(tmp_path / "empty")]) == 2
     assert "no shard-K-of-W.json state files" in capsys.readouterr().err
+
+
+def test_a_decoder_with_layer_slices_shards_alike(tiny_decoder_dir, inputs, tmp_path):
+    """Every decoder stream (synthetic and no-BOS too), fed one layer at a time."""
+    model = tiny_decoder_dir()
+    extra = ("--layer-slices", "on", "--sink-sample", "5")
+    one = tmp_path / "one"
+    assert main(args(model, inputs, one, *extra)) == 0
+    states = tmp_path / "states"
+    for k in range(2):
+        out = tmp_path / f"node{k}"
+        assert main(args(model, inputs, out, *extra, "--shard", f"{k}/2")) == 0
+        for path in (out / "states").iterdir():
+            states.mkdir(exist_ok=True)
+            path.rename(states / path.name)
+    merged = tmp_path / "merged"
+    assert main(["merge", str(merged), "--states", str(states), "--no-site"]) == 0
+    docs = results(one)
+    assert {"general.json", "heads.json", "syntax.json", "coref.json"} <= set(docs)
+    assert "no_bos" in json.loads(docs["general.json"])
+    assert results(merged) == docs
