@@ -84,7 +84,8 @@ class BuildConfig:
         1000, "Segments analysed",
         "segments analysed (a seeded sample of all segments the corpus gives)", minimum=1)
     max_len: int = setting(
-        128, "Wordpieces per segment", "wordpieces per segment (specials included)", minimum=8)
+        128, "Wordpieces per segment (at most the model's positions)",
+        "wordpieces per segment (specials included; at most the model's positions)", minimum=8)
     keep_short_segments: bool = setting(
         False, "Also keep a document's last chunk when it holds fewer than max_len - specials "
         "wordpieces (the paper took only full-length segments)",

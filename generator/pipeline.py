@@ -22,7 +22,13 @@ from generator.model.extraction import extract, plan_batches
 from generator.model.loading import LoadedModel, load_model
 from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
-from generator.streams.base import BatchSource, StreamInput, StreamSpec, preparation_order
+from generator.streams.base import (
+    BatchSource,
+    StreamInput,
+    StreamSpec,
+    max_len_notice,
+    preparation_order,
+)
 from generator.timings import Timings
 
 HOST = torch.device("cpu")
@@ -244,6 +250,8 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
             lm = load_model(config.model, device=config.device, precision=config.precision,
                             trust_remote_code=config.trust_remote_code, bos=config.bos,
                             decoders=True)
+        if (notice := max_len_notice(config, lm)) is not None:
+            say(notice)
         # Every stream reads its input before any is run, so a broken file fails in seconds.
         prepared, seconds = prepare_streams(config, lm, timings)
     finally:
