@@ -100,7 +100,11 @@ class BuildConfig:
     out: Path = setting(
         Path("."), "Output folder",
         "output folder: `results/`, `site_src/`, `site/`, `.headatlas-cache/`")
-    device: Literal["cpu", "cuda"] = setting("cpu", "cpu or cuda", "`cpu` or `cuda`")
+    device: Literal["cpu", "cuda", "auto"] = setting(
+        "cpu", "cpu, cuda, or auto (spread over every GPU and the CPU)",
+        "`cpu`, `cuda`, or `auto`: accelerate's `device_map=\"auto\"` spreads a model larger "
+        "than one GPU over every GPU (and the CPU); attention is gathered on the device of the "
+        "input embeddings")
     precision: Literal["float32", "float16", "bfloat16"] = setting(
         "float32", "float32, float16 or bfloat16",
         "`float32`, `float16` or `bfloat16` forward pass (half precision for CUDA)")

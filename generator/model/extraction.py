@@ -100,7 +100,8 @@ def run_batch(
     timings = timings or Timings()
     with timings.stage("model forward"), torch.inference_mode():
         attentions = forward_attentions(lm, inputs)
-    att = torch.stack(attentions, dim=1).float()  # [B, L, H, N, N]
+    # [B, L, H, N, N], gathered on the inputs' device (--device auto: layers on several GPUs)
+    att = torch.stack([a.to(lm.device) for a in attentions], dim=1).float()
     zero_padding(att, [len(s) for s in chosen])
     return replace(bare, attentions=att).to(att.device)
 
