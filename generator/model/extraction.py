@@ -129,7 +129,9 @@ def run_batch_sliced(
     def consume(layer: int, weights: torch.Tensor) -> None:
         if stop.is_set():
             raise _Stopped
-        att = weights.unsqueeze(1).float()  # [B, 1, H, N, N]; a copy unless float32 already
+        # [B, 1, H, N, N] on the inputs' device (--device auto: the layer may be on another
+        # GPU), a copy unless float32 there already
+        att = weights.unsqueeze(1).float().to(lm.device)
         if att.data_ptr() == weights.data_ptr():
             att = att.clone()  # the layer still multiplies ``weights`` with its values
         zero_padding(att, lengths)
