@@ -84,7 +84,8 @@ class BuildConfig:
         1000, "Segments analysed",
         "segments analysed (a seeded sample of all segments the corpus gives)", minimum=1)
     max_len: int = setting(
-        128, "Wordpieces per segment", "wordpieces per segment (specials included)", minimum=8)
+        128, "Wordpieces per segment (at most the model's positions)",
+        "wordpieces per segment (specials included; at most the model's positions)", minimum=8)
     keep_short_segments: bool = setting(
         False, "Also keep a document's last chunk when it holds fewer than max_len - specials "
         "wordpieces (the paper took only full-length segments)",
@@ -126,7 +127,11 @@ class BuildConfig:
     out: Path = setting(
         Path("."), "Output folder",
         "output folder: `results/`, `site_src/`, `site/`, `.headatlas-cache/`")
-    device: Literal["cpu", "cuda"] = setting("cpu", "cpu or cuda", "`cpu` or `cuda`")
+    device: Literal["cpu", "cuda", "auto"] = setting(
+        "cpu", "cpu, cuda, or auto (spread over every GPU and the CPU)",
+        "`cpu`, `cuda`, or `auto`: accelerate's `device_map=\"auto\"` spreads a model larger "
+        "than one GPU over every GPU (and the CPU); attention is gathered on the device of the "
+        "input embeddings")
     precision: Literal["float32", "float16", "bfloat16"] = setting(
         "float32", "float32, float16 or bfloat16",
         "`float32`, `float16` or `bfloat16` forward pass (half precision for CUDA)")

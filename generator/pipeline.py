@@ -20,6 +20,7 @@ from generator.errors import HeadAtlasError
 from generator.model.batch import AttentionBatch
 from generator.model.cache import AttentionCache, attention_bytes, cache_key, numeric_versions
 from generator.model.extraction import extract, plan_batches
+from generator.model.layer_capture import attention_layers
 from generator.model.loading import LoadedModel, load_model
 from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
@@ -31,7 +32,13 @@ from generator.shards import (
     num_blocks,
     parse_shard,
 )
-from generator.streams.base import BatchSource, StreamInput, StreamSpec, preparation_order
+from generator.streams.base import (
+    BatchSource,
+    StreamInput,
+    StreamSpec,
+    max_len_notice,
+    preparation_order,
+)
 from generator.timings import Timings
 
 HOST = torch.device("cpu")
@@ -213,15 +220,32 @@ def slice_layers(stream: str, lm: LoadedModel, segments: Sequence[Segment], conf
     if lm.kind == "encoder" or config.layer_slices == "off":
         return False
     if config.layer_slices == "on":
+        check_layer_slices(config, lm)
         return True
     plan = plan_batches(segments, config.batch_size, skip)
     largest = max((len(b) * max(len(segments[i]) for i in b) ** 2 for b in plan), default=0)
     size = largest * lm.num_layers * lm.num_heads * 4
     if size <= config.attention_budget_gb * 1e9:
         return False
-    say(f"{stream}: one batch's attention would take {size / 1e9:.1f} GB > "
-        f"attention_budget_gb {config.attention_budget_gb:g}: extracted one layer at a time")
+    over = (f"{stream}: one batch's attention would take {size / 1e9:.1f} GB > "
+            f"attention_budget_gb {config.attention_budget_gb:g}")
+    if not attention_layers(lm.model):
+        say(f"{over}, but model type '{lm.model.config.model_type}' cannot hand over its "
+            "layers one at a time: whole batches (lower --batch-size to save memory)")
+        return False
+    say(f"{over}: extracted one layer at a time")
     return True
+
+
+def check_layer_slices(config: BuildConfig, lm: LoadedModel) -> None:
+    """``--layer-slices on`` needs attention layers that ``capture_layers`` can reach (those
+    that call transformers' attention interface; bloom, falcon, gpt_neo, mpt and a few others
+    compute attention in their own code): a one-line HeadAtlasError otherwise, at load time."""
+    if config.layer_slices != "on" or lm.kind == "encoder" or attention_layers(lm.model):
+        return
+    raise HeadAtlasError(f"model type '{lm.model.config.model_type}' computes attention outside "
+                         "transformers' attention interface, so its layers cannot be handed over "
+                         "one at a time (use --layer-slices off or auto)", path="--layer-slices")
 
 
 def prepare_streams(config: BuildConfig, lm: LoadedModel, timings: Timings,
@@ -357,6 +381,9 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True,
             lm = load_model(config.model, device=config.device, precision=config.precision,
                             trust_remote_code=config.trust_remote_code, bos=config.bos,
                             decoders=True)
+        if (notice := max_len_notice(config, lm)) is not None:
+            say(notice)
+        check_layer_slices(config, lm)
         # Every stream reads its input before any is run, so a broken file fails in seconds.
         prepared, seconds = prepare_streams(config, lm, timings)
     finally:

@@ -226,20 +226,21 @@ SLIDING_WINDOW = 4
 sliding layers): rows past 4 tokens show exact zeros."""
 
 
-def _decoder_config(kind: str, vocab_size: int, special: int, layers: int, heads: int):
+def _decoder_config(kind: str, vocab_size: int, special: int, layers: int, heads: int,
+                    positions: int = 128):
     """A tiny config: hidden 64, ``heads`` query heads, 2 key/value heads where the architecture
-    has grouped-query attention, a sliding window where it has one; bos, eos and pad are the
-    tokenizer's ``<|endoftext|>`` (``special``)."""
+    has grouped-query attention, a sliding window where it has one, ``positions`` positions;
+    bos, eos and pad are the tokenizer's ``<|endoftext|>`` (``special``)."""
     import transformers as T
 
     ids = dict(bos_token_id=special, eos_token_id=special, pad_token_id=special)
     common = dict(vocab_size=vocab_size, hidden_size=64, num_hidden_layers=layers,
-                  num_attention_heads=heads, max_position_embeddings=128, **ids)
+                  num_attention_heads=heads, max_position_embeddings=positions, **ids)
     gqa = dict(common, num_key_value_heads=2, intermediate_size=64)
     mixed = ["sliding_attention", "full_attention"] * layers
     if kind == "gpt2":
         return T.GPT2Config(vocab_size=vocab_size, n_embd=64, n_layer=layers, n_head=heads,
-                            n_positions=128, **ids)
+                            n_positions=positions, **ids)
     if kind == "gpt_neox":
         return T.GPTNeoXConfig(**common, intermediate_size=64)
     if kind == "opt":
@@ -259,15 +260,16 @@ def _decoder_config(kind: str, vocab_size: int, special: int, layers: int, heads
 
 
 def make_tiny_decoder(folder: Path, kind: str = "llama", *, layers: int = 2, heads: int = 4,
-                      seed: int = 0) -> Path:
-    """Save a tiny random causal LM of ``kind`` (one of DECODER_ARCHITECTURES, with its LM head)
-    and a real byte-level BPE tokenizer (``trained_tokenizer("gpt2")``: bos = eos =
-    ``<|endoftext|>``, which it does not add itself) to ``folder``; return it."""
+                      seed: int = 0, positions: int = 128) -> Path:
+    """Save a tiny random causal LM of ``kind`` (one of DECODER_ARCHITECTURES, with its LM head,
+    ``positions`` positions) and a real byte-level BPE tokenizer (``trained_tokenizer("gpt2")``:
+    bos = eos = ``<|endoftext|>``, which it does not add itself) to ``folder``; return it."""
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(seed)
     tokenizer = trained_tokenizer("gpt2")
-    config = _decoder_config(kind, len(tokenizer), tokenizer.eos_token_id, layers, heads)
+    config = _decoder_config(kind, len(tokenizer), tokenizer.eos_token_id, layers, heads,
+                             positions)
     model = AutoModelForCausalLM.from_config(config)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)

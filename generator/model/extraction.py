@@ -109,7 +109,8 @@ def run_batch(
     timings = timings or Timings()
     with timings.stage("model forward"), torch.inference_mode():
         attentions = forward_attentions(lm, inputs)
-    att = torch.stack(attentions, dim=1).float()  # [B, L, H, N, N]
+    # [B, L, H, N, N], gathered on the inputs' device (--device auto: layers on several GPUs)
+    att = torch.stack([a.to(lm.device) for a in attentions], dim=1).float()
     zero_padding(att, [len(s) for s in chosen])
     return replace(bare, attentions=att).to(att.device)
 
@@ -137,7 +138,9 @@ def run_batch_sliced(
     def consume(layer: int, weights: torch.Tensor) -> None:
         if stop.is_set():
             raise _Stopped
-        att = weights.unsqueeze(1).float()  # [B, 1, H, N, N]; a copy unless float32 already
+        # [B, 1, H, N, N] on the inputs' device (--device auto: the layer may be on another
+        # GPU), a copy unless float32 there already
+        att = weights.unsqueeze(1).float().to(lm.device)
         if att.data_ptr() == weights.data_ptr():
             att = att.clone()  # the layer still multiplies ``weights`` with its values
         zero_padding(att, lengths)

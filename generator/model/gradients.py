@@ -233,7 +233,7 @@ class GradientExtractor:
             chosen = (labels != -100).to(ce.dtype)
             per_segment = (ce * chosen).sum(1) / chosen.sum(1).clamp(min=1)
         elif self.objective == NEXT_TOKEN:
-            per_segment = next_token_loss(out.logits, model_inputs["input_ids"],
+            per_segment = next_token_loss(out.logits.to(dev), model_inputs["input_ids"],
                                           inputs["attention_mask"].to(dev))
         else:
             hidden = _widen(out.last_hidden_state)  # [B, N, D]
@@ -249,8 +249,10 @@ class GradientExtractor:
         with timings.stage("gradients forward+backward"), torch.enable_grad():
             per_segment, attentions = self.losses(inputs)
             grads = torch.autograd.grad(per_segment.sum(), attentions)
-        att = torch.stack([a.detach() for a in attentions], dim=1).float()
-        grad = torch.stack(grads, dim=1).float()  # [B, L, H, N, N], on the model's device
+        # [B, L, H, N, N] on the inputs' device (--device auto: layers on several GPUs)
+        dev = self.lm.device
+        att = torch.stack([a.detach().to(dev) for a in attentions], dim=1).float()
+        grad = torch.stack([g.to(dev) for g in grads], dim=1).float()
         valid = inputs["attention_mask"].bool()
         valid_there = valid.to(att.device)
         keep = valid_there[:, None, None, :, None] & valid_there[:, None, None, None, :]

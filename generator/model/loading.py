@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib.util
 import json
 import os
 from dataclasses import dataclass
@@ -233,15 +234,21 @@ def load_model(
                              path=f"{where} {name}")
     if device == "cuda" and not torch.cuda.is_available():
         raise HeadAtlasError("CUDA was asked for but no GPU is available", path="--device")
+    if device == "auto" and importlib.util.find_spec("accelerate") is None:
+        raise HeadAtlasError('--device auto needs the package accelerate: pip install '
+                             '"headatlas[decoder]"', path="--device")
     fingerprint = _fingerprint(folder, weights_from, config)
     load = _load_encoder if kind == "encoder" else _load_decoder
     tokenizer, model, lm_head_model = load(weights_from, config, name=name, precision=precision,
                                            trust_remote_code=trust_remote_code,
-                                           with_lm_head=with_lm_head)
+                                           with_lm_head=with_lm_head,
+                                           device_map="auto" if device == "auto" else None)
     for module in (model, lm_head_model):
         if module is not None:
             module.eval()
-            module.to(device)
+            if device != "auto":  # accelerate placed (and hooked) every module already
+                module.to(device)
+    device = str(input_device(model))
     if kind == "encoder":
         if tokenizer.cls_token_id is None and tokenizer.bos_token_id is None:
             raise HeadAtlasError(f"the tokenizer of '{name}' has no [CLS]/<s> token", path=where)
@@ -283,12 +290,22 @@ def load_model(
         uses_token_types=bool(uses_types),
         fingerprint=fingerprint,
         revision=getattr(config, "_commit_hash", None),
-        device=next(model.parameters()).device,  # "cuda" as the concrete "cuda:0"
+        device=torch.device(device),  # "cuda" as the concrete "cuda:0"
         attention_tap=tap,
         kind=kind,
         lm_head_model=lm_head_model,
         origin=origin,
     )
+
+
+def input_device(model: torch.nn.Module) -> torch.device:
+    """Where a model's inputs go: its input embeddings' device (with ``--device auto``, the
+    first layers' GPU; accelerate's hooks move activations from layer to layer), else that of
+    its first parameter."""
+    try:
+        return model.get_input_embeddings().weight.device
+    except (AttributeError, NotImplementedError):
+        return next(model.parameters()).device
 
 
 def _load_failed(name: str, exc: BaseException) -> HeadAtlasError:
@@ -297,9 +314,10 @@ def _load_failed(name: str, exc: BaseException) -> HeadAtlasError:
 
 
 def _load_encoder(source: str, config: Any, *, name: str, precision: str,
-                  trust_remote_code: bool, with_lm_head: bool
+                  trust_remote_code: bool, with_lm_head: bool, device_map: str | None = None
                   ) -> tuple[Any, torch.nn.Module, None]:
-    """Tokenizer and encoder (with its masked-LM head when asked), eager attention."""
+    """Tokenizer and encoder (with its masked-LM head when asked), eager attention
+    (``device_map``: accelerate's placement, ``--device auto``)."""
     from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
     try:
@@ -310,6 +328,7 @@ def _load_encoder(source: str, config: Any, *, name: str, precision: str,
             attn_implementation="eager",
             dtype=_DTYPES[precision],
             trust_remote_code=trust_remote_code,
+            **({"device_map": device_map} if device_map else {}),
         )
     except (OSError, ValueError) as exc:
         raise _load_failed(name, exc) from None
@@ -317,7 +336,7 @@ def _load_encoder(source: str, config: Any, *, name: str, precision: str,
 
 
 def _load_decoder(source: str, config: Any, *, name: str, precision: str,
-                  trust_remote_code: bool, with_lm_head: bool
+                  trust_remote_code: bool, with_lm_head: bool, device_map: str | None = None
                   ) -> tuple[Any, torch.nn.Module, torch.nn.Module]:
     """Tokenizer, base model and whole causal LM, eager attention. An implementation pinned in
     the folder's config.json (``_attn_implementation``) would override ``eager``, so it is
@@ -335,6 +354,7 @@ def _load_decoder(source: str, config: Any, *, name: str, precision: str,
             attn_implementation="eager",
             dtype=_DTYPES[precision],
             trust_remote_code=trust_remote_code,
+            **({"device_map": device_map} if device_map else {}),
         )
     except (OSError, ValueError, ImportError) as exc:
         raise _load_failed(name, exc) from None

@@ -65,6 +65,21 @@ class StreamInput:
     ``Lending``); only a stream whose entry declares ``lends_to`` may set it."""
 
 
+def stream_max_len(config: BuildConfig, lm: LoadedModel) -> int:
+    """``--max-len`` capped at the model's positions (``LoadedModel.max_positions``): every
+    stream's segments (general, syntax, coreference, probes) fit the model, which could not
+    run a longer one (absolute position embeddings) or never saw one in training."""
+    return min(config.max_len, lm.max_positions)
+
+
+def max_len_notice(config: BuildConfig, lm: LoadedModel) -> str | None:
+    """The one line a build says when ``stream_max_len`` caps ``--max-len``; None otherwise."""
+    if config.max_len <= lm.max_positions:
+        return None
+    return (f"--max-len {config.max_len} is over the model's {lm.max_positions} positions: "
+            f"every stream uses at most {lm.max_positions} tokens per segment")
+
+
 Preparer = Callable[..., StreamInput | None]
 """``prepare(config, lm, **needs)``: one keyword argument per ``Need`` of its ``StreamSpec``."""
 

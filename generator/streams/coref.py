@@ -12,7 +12,7 @@ from generator.corpus.coref_windows import CorefWindow, build_windows
 from generator.encoding.words import encode_words
 from generator.model.loading import LoadedModel
 from generator.results import file_digest
-from generator.streams.base import StreamInput
+from generator.streams.base import StreamInput, stream_max_len
 
 
 @dataclass
@@ -25,15 +25,16 @@ class CorefData:
 
 
 def prepare_coref(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
-    """Windows of the --coref file as segments; None when no coreference file is given."""
+    """Windows of the --coref file as segments of at most ``max_len`` tokens (at most the
+    model's positions, ``stream_max_len``); None when no coreference file is given."""
     if config.coref is None:
         return None
+    max_len = stream_max_len(config, lm)
     corpus = read_coref(config.coref, config.spacy_model)
     name = f"coref {config.coref.name}"
 
     def encode(words: Sequence[str]) -> Any:
-        return encode_words(words, lm.tokenizer, lm.template, max_len=config.max_len,
-                            source=name)
+        return encode_words(words, lm.tokenizer, lm.template, max_len=max_len, source=name)
 
     windows, report = build_windows(corpus.documents, lambda words: encode(words) is not None)
     segments = []
@@ -43,7 +44,7 @@ def prepare_coref(config: BuildConfig, lm: LoadedModel) -> StreamInput | None:
         segments.append(seg)
     skipped = {**report.as_dict(), "discontinuous_mentions": corpus.discontinuous}
     data = CorefData(windows, [d.doc_id for d in corpus.documents], skipped)
-    header = {"corpus": corpus_summary(corpus), "max_len": config.max_len}
+    header = {"corpus": corpus_summary(corpus), "max_len": max_len}
     return StreamInput(segments=segments, data=data, header=header,
                        inputs={str(config.coref): file_digest(config.coref)},
                        description="Extracting attention (coreference windows)")

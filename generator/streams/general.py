@@ -11,21 +11,21 @@ from generator.encoding.segments import (
 )
 from generator.model.loading import LoadedModel
 from generator.results import file_digest
-from generator.streams.base import StreamInput
+from generator.streams.base import StreamInput, stream_max_len
 
 
 def prepare_general(config: BuildConfig, lm: LoadedModel) -> StreamInput:
     """The segments of SPEC section 1 cut from the plain-text corpus (kept as ``text`` for the
     streams that need it), or those of a --segments file (no text then).
 
-    A decoder (SPEC section 11) gets ``build_decoder_segments`` (no A/B split, BOS first with
-    ``--bos on``), all token types 0, and ``max_len`` at most its context
-    (``LoadedModel.max_positions``); a --segments file's ``tokens`` lists are taken as given and
-    its ``text`` entries get the decoder template (BOS per ``--bos``)."""
+    ``max_len`` is at most the model's positions (``stream_max_len``). A decoder (SPEC section
+    11) gets ``build_decoder_segments`` (no A/B split, BOS first with ``--bos on``) and all
+    token types 0; a --segments file's ``tokens`` lists are taken as given and its ``text``
+    entries get the decoder template (BOS per ``--bos``)."""
     text = None
     decoder = lm.kind == "decoder"
     zero = config.token_types == "zeros" or decoder
-    max_len = min(config.max_len, lm.max_positions) if decoder else config.max_len
+    max_len = stream_max_len(config, lm)
     common = {"max_len": max_len, "max_segments": config.max_segments}
     if config.segments is not None:
         segs, report = load_segments_json(config.segments, lm.tokenizer, lm.template,

