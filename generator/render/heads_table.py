@@ -256,20 +256,21 @@ def _cell(value: Any, style: str) -> str:
 
 def table_html(data: SiteData, page: str = PAGE,
                columns: list[TableColumn] | None = None) -> str:
-    """The table as one HTML block (no blank line inside, so Markdown passes it through): the
-    head cell links to its page, every header names what the column holds."""
+    """The table as one HTML block (no blank line inside, so Markdown passes it through), in a
+    box that scrolls sideways: the head cell links to its page, every header names what the
+    column holds."""
     columns = table_columns(data) if columns is None else columns
     head_cells = ['<th data-filter="head">head</th>', '<th data-filter="layer">layer</th>']
-    head_cells += [f'<th{f" data-filter={chr(34)}{c.filter}{chr(34)}" if c.filter else ""}'
-                   f' title="{html.escape(c.key)}">{html.escape(c.header)}</th>'
-                   for c in columns]
-    lines = ['<table class="ha-heads-table">', "<thead><tr>" + "".join(head_cells)
-             + "</tr></thead>", "<tbody>"]
+    for c in columns:
+        kind = f' data-filter="{c.filter}"' if c.filter else ""
+        head_cells.append(f'<th{kind} title="{html.escape(c.key)}">{html.escape(c.header)}</th>')
+    lines = ['<div class="ha-table-wrap">', '<table class="ha-heads-table">',
+             "<thead><tr>" + "".join(head_cells) + "</tr></thead>", "<tbody>"]
     for k, (layer, head) in enumerate(data.heads()):
         href = names.html_url(page, names.head_page(layer, head))
         cells = [f'<td data-v="{k}"><a href="{href}">{names.head_label(layer, head)}</a></td>',
                  f"<td>{layer}</td>"]
         cells += [_cell(c.grid[layer][head], c.style) for c in columns]
         lines.append("<tr>" + "".join(cells) + "</tr>")
-    lines += ["</tbody>", "</table>"]
+    lines += ["</tbody>", "</table>", "</div>"]
     return "\n".join(lines)
