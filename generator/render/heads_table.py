@@ -269,7 +269,7 @@ def table_html(data: SiteData, page: str = PAGE,
     for k, (layer, head) in enumerate(data.heads()):
         href = names.html_url(page, names.head_page(layer, head))
         cells = [f'<td data-v="{k}"><a href="{href}">{names.head_label(layer, head)}</a></td>',
-                 f"<td>{layer}</td>"]
+                 f'<td data-v="{layer}">{names.layer_label(layer)}</td>']
         cells += [_cell(c.grid[layer][head], c.style) for c in columns]
         lines.append("<tr>" + "".join(cells) + "</tr>")
     lines += ["</tbody>", "</table>", "</div>"]

@@ -336,7 +336,7 @@ def test_all_heads_table_sorts_filters_and_links(browser, built_site: Path, http
     page.locator("table.ha-heads-table thead th").first.click()
     assert _table_heads(page) == ["L0-H0", "L0-H1", "L0-H2", "L1-H0", "L1-H1", "L1-H2"]
     filters = page.locator("#ha-heads-filters")
-    filters.locator("select[name=layer]").select_option("1")
+    filters.locator("select[name=layer]").select_option("L1")
     assert _table_heads(page) == ["L1-H0", "L1-H1", "L1-H2"]
     filters.locator("select[name=cluster]").select_option("C2")  # heads.json: L0-H2, L1-H0
     assert _table_heads(page) == ["L1-H0"]
@@ -369,7 +369,7 @@ def test_all_heads_table_reads_without_javascript(browser, built_site: Path,
     assert links == [f"heads/L{a}-H{h}.html" for a in range(2) for h in range(3)]
     third = page.eval_on_selector_all("table.ha-heads-table tbody tr:nth-child(3) td",
                                       "tds => tds.map(td => td.textContent.trim())")
-    assert third[:4] == ["L0-H2", "0", "C2", "cls, vertical"]
+    assert third[:4] == ["L0-H2", "L0", "C2", "cls, vertical"]
     context.close()
 
 

@@ -135,7 +135,7 @@ def test_html_table_is_plain_and_links_each_head(fixture_data: SiteData) -> None
     assert all(len(r) == len(table.headers) for r in body)
     assert table.headers[:4] == ["head", "layer", "cluster", "labels"]
     col = table.headers.index
-    assert body[2][:4] == ["L0-H2", "0", "C2", "cls, vertical"]
+    assert body[2][:4] == ["L0-H2", "L0", "C2", "cls, vertical"]
     assert body[2][col("previous token")] == "0.020"
     assert body[2][col("best relation")] == "nsubj"
     assert body[2][col("its accuracy")] == "66.7%"
