@@ -318,8 +318,13 @@ def test_all_heads_table_sorts_filters_and_links(browser, built_site: Path, http
                                                  variant: str, tmp_path: Path) -> None:
     root = http_root if variant == "http" else (built_site / "site-offline").as_uri() + "/"
     context, page, left, errors = _open(browser)
-    page.goto(root + "all-heads.html")
+    # reached from the home page's link (over HTTP: by instant navigation, no reload)
+    page.goto(root + "index.html")
+    page.evaluate("window.__sameDocument = true")
+    page.locator("article a[href$='all-heads.html']").first.click()
     page.wait_for_selector("table.ha-heads-table[data-ready='1']", timeout=10_000)
+    if variant == "http":
+        assert page.evaluate("window.__sameDocument === true")
     assert _table_heads(page) == ["L0-H0", "L0-H1", "L0-H2", "L1-H0", "L1-H1", "L1-H2"]
     # previous-token shares (general.json): .8 .05 .02 / .01 .02 .1; ties keep reading order
     prev = page.locator("table.ha-heads-table thead th").nth(_column(page, "previous token"))
