@@ -18,7 +18,8 @@ import jinja2
 
 from generator.errors import HeadAtlasError
 from generator.progress import track
-from generator.render import escape, names
+from generator.render import escape, heads_table, names
+from generator.render.downloads import download_links, write_downloads
 from generator.render.escape import script_json
 from generator.render.site_data import SiteData, grid_mean, grid_rank, grid_top
 from generator.render.views import View, findings, present, template_globals
@@ -103,7 +104,7 @@ class PageWriter:
         return [t for v in order if (t := self.template(v, kind)) is not None]
 
     def write(self, page: str, template: str, charts: dict[str, dict[str, Any]],
-              **context: Any) -> None:
+              footer: str = "", **context: Any) -> None:
         def link(to_page: str) -> str:
             return names.link(page, to_page)
 
@@ -119,6 +120,8 @@ class PageWriter:
         text = self.env.get_template(template).render(
             data=self.data, page=page, link=link, chart=chart, has=self.data.has,
             partials=self.partials, **context)
+        if footer:
+            text = text.rstrip("\n") + "\n\n" + footer + "\n"
         if used:
             script = f"{SPECS}/{page[: -len('.md')]}.js"
             target = self.docs / script
@@ -162,6 +165,7 @@ def render_pages(data: SiteData, docs: Path, env: jinja2.Environment | None = No
     env = env or make_environment()
     writer = PageWriter(data, docs, env)
     views = writer.views
+    downloads = write_downloads(data, docs)
     home = _collect(views, "home_charts", data, "index.md", prefix="home")
     writer.write("index.md", "home.md.j2", home, findings=findings(data, "index.md"))
     nav: list[NavItem] = [{"Home": "index.md"}]
@@ -172,7 +176,8 @@ def render_pages(data: SiteData, docs: Path, env: jinja2.Environment | None = No
             continue
         page = names.analysis_page(view.results)
         charts = _collect([view], "page_charts", data, page)
-        writer.write(page, template, charts, doc=data.get(view.results))
+        writer.write(page, template, charts, doc=data.get(view.results),
+                     footer=download_links(page, downloads[view.results], view.results))
         title = view.title or view.results
         extra = view.extra_pages(data) if view.extra_pages else []
         for more in extra:
@@ -197,6 +202,12 @@ def render_pages(data: SiteData, docs: Path, env: jinja2.Environment | None = No
             section.append({names.head_label(layer, head): hpage})
         layers.append({f"Layer {layer}": section})
     nav.append({"Layers and heads": layers})
-    writer.write("about.md", "about.md.j2", {}, manifest=data.get("manifest"))
+    columns = heads_table.table_columns(data)
+    writer.write(heads_table.PAGE, "all_heads.md.j2", {}, columns=columns,
+                 table=heads_table.table_html(data, heads_table.PAGE, columns),
+                 csv=heads_table.CSV)
+    nav.append({"All heads (table)": heads_table.PAGE})
+    writer.write("about.md", "about.md.j2", {}, manifest=data.get("manifest"),
+                 downloads=downloads)
     nav.append({"About": "about.md"})
     return nav, writer

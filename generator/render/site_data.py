@@ -32,6 +32,8 @@ class SiteData:
     documents: dict[str, dict[str, Any]]
     num_layers: int
     num_heads: int
+    folder: Path | None = None
+    """The results folder they were read from (the site's downloads copy its files)."""
 
     def has(self, name: str) -> bool:
         return name in self.documents
@@ -186,7 +188,7 @@ def load_site_data(results_dir: Path) -> SiteData:
     except (KeyError, TypeError, ValueError):
         raise HeadAtlasError("results name no model shape (num_layers, num_heads)",
                              path=results_dir / "manifest.json") from None
-    return SiteData(documents, layers, heads)
+    return SiteData(documents, layers, heads, results_dir)
 
 
 def grid_rank(grid: Grid, layer: int, head: int) -> int:

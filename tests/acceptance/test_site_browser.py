@@ -7,8 +7,11 @@ are saved under the test's tmp folder.
 
 from __future__ import annotations
 
+import csv
 import functools
 import http.server
+import io
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -290,5 +293,147 @@ def test_decoder_charts_draw(browser, decoder_site: Path, tmp_path: Path) -> Non
                            "'#ha-syntax-accuracy svg .mark-text.role-mark text').length === 6",
                            timeout=10_000)
     assert _cells(page) == ["25", "50", "0", "25", "100", "75"]
+    context.close()
+    assert left == [] and errors == []
+
+
+# ---- the all-heads table (issue 22) and the downloads
+
+
+def _table_heads(page) -> list[str]:
+    """The head names of the rows shown, in page order."""
+    return page.eval_on_selector_all(
+        "table.ha-heads-table tbody tr:not([hidden])",
+        "rows => rows.map(r => r.cells[0].textContent.trim())")
+
+
+def _column(page, header: str) -> int:
+    headers = page.eval_on_selector_all("table.ha-heads-table thead th",
+                                        "ths => ths.map(t => t.textContent.trim())")
+    return headers.index(header)
+
+
+@pytest.mark.parametrize("variant", ["http", "file"])
+def test_all_heads_table_sorts_filters_and_links(browser, built_site: Path, http_root: str,
+                                                 variant: str, tmp_path: Path) -> None:
+    root = http_root if variant == "http" else (built_site / "site-offline").as_uri() + "/"
+    context, page, left, errors = _open(browser)
+    # reached from the home page's link (over HTTP: by instant navigation, no reload)
+    page.goto(root + "index.html")
+    page.evaluate("window.__sameDocument = true")
+    page.locator("article a[href$='all-heads.html']").first.click()
+    page.wait_for_selector("table.ha-heads-table[data-ready='1']", timeout=10_000)
+    if variant == "http":
+        assert page.evaluate("window.__sameDocument === true")
+    assert _table_heads(page) == ["L0-H0", "L0-H1", "L0-H2", "L1-H0", "L1-H1", "L1-H2"]
+    # previous-token shares (general.json): .8 .05 .02 / .01 .02 .1; ties keep reading order
+    prev = page.locator("table.ha-heads-table thead th").nth(_column(page, "previous token"))
+    prev.click()
+    assert _table_heads(page) == ["L1-H0", "L0-H2", "L1-H1", "L0-H1", "L1-H2", "L0-H0"]
+    prev.click()
+    assert _table_heads(page)[0] == "L0-H0"
+    assert prev.get_attribute("aria-sort") == "descending"
+    # coreference accuracy is written as a percentage: .2 .35 .1 / .6 .3 .25
+    page.locator("table.ha-heads-table thead th").nth(
+        _column(page, "coreference accuracy")).click()
+    assert _table_heads(page) == ["L0-H2", "L0-H0", "L1-H2", "L1-H1", "L0-H1", "L1-H0"]
+    # the head column sorts back to reading order (layer 1 after layer 0, not by text)
+    page.locator("table.ha-heads-table thead th").first.click()
+    assert _table_heads(page) == ["L0-H0", "L0-H1", "L0-H2", "L1-H0", "L1-H1", "L1-H2"]
+    filters = page.locator("#ha-heads-filters")
+    filters.locator("select[name=layer]").select_option("L1")
+    assert _table_heads(page) == ["L1-H0", "L1-H1", "L1-H2"]
+    filters.locator("select[name=cluster]").select_option("C2")  # heads.json: L0-H2, L1-H0
+    assert _table_heads(page) == ["L1-H0"]
+    assert "1 of 6 heads shown" in filters.inner_text()
+    filters.locator("select[name=layer]").select_option("")
+    filters.locator("select[name=cluster]").select_option("")
+    filters.locator("select[name=label]").select_option("diagonal")
+    assert _table_heads(page) == ["L0-H0", "L1-H1"]
+    page.screenshot(path=str(tmp_path / f"all-heads-{variant}.png"), full_page=True)
+    # every cell links to its head's page
+    cells = page.eval_on_selector_all("table.ha-heads-table tbody td",
+                                      "tds => tds.map(td => !!td.querySelector('a'))")
+    assert cells and all(cells)
+    page.locator("table.ha-heads-table tbody tr:not([hidden])").nth(1).locator("td").nth(
+        _column(page, "coreference accuracy")).locator("a").click()
+    page.wait_for_function("() => (document.querySelector('article h1') || {}).textContent"
+                           "?.startsWith('L1-H1')", timeout=15_000)
+    context.close()
+    assert left == [] and errors == []
+
+
+def test_all_heads_table_reads_without_javascript(browser, built_site: Path,
+                                                  http_root: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(http_root + "all-heads.html")
+    assert _table_heads(page) == ["L0-H0", "L0-H1", "L0-H2", "L1-H0", "L1-H1", "L1-H2"]
+    links = page.eval_on_selector_all("table.ha-heads-table tbody td:first-child a",
+                                      "as => as.map(a => a.getAttribute('href'))")
+    assert links == [f"heads/L{a}-H{h}.html" for a in range(2) for h in range(3)]
+    third = page.eval_on_selector_all("table.ha-heads-table tbody tr:nth-child(3) td",
+                                      "tds => tds.map(td => td.textContent.trim())")
+    assert third[:4] == ["L0-H2", "L0", "C2", "cls, vertical"]
+    context.close()
+
+
+def _download_targets(page, pattern: str) -> list[str]:
+    return page.eval_on_selector_all(f"article a[href$='{pattern}']", "as => as.map(a => a.href)")
+
+
+@pytest.mark.parametrize("variant", ["http", "file"])
+def test_download_links_resolve_and_parse(browser, built_site: Path, http_root: str,
+                                          variant: str) -> None:
+    root = http_root if variant == "http" else (built_site / "site-offline").as_uri() + "/"
+    context, page, left, errors = _open(browser)
+
+    def fetch(url: str) -> str:
+        if variant == "http":
+            response = context.request.get(url)
+            assert response.ok, url
+            return response.text()
+        return Path(urlparse(url).path).read_text(encoding="utf-8")
+
+    page.goto(root + "all-heads.html")
+    (csv_url,) = _download_targets(page, "data/all-heads.csv")
+    rows = list(csv.DictReader(io.StringIO(fetch(csv_url))))
+    assert [r["name"] for r in rows] == ["L0-H0", "L0-H1", "L0-H2", "L1-H0", "L1-H1", "L1-H2"]
+    assert float(rows[3]["[SEP]"]) == 0.65  # general.json metrics.sep[1][0]
+    page.goto(root + "analyses/coref.html")
+    (json_url,) = _download_targets(page, "data/coref.json")
+    (csv_url,) = _download_targets(page, "data/coref.csv")
+    stored = json.loads((FIXTURE / "coref.json").read_text(encoding="utf-8"))
+    assert json.loads(fetch(json_url)) == stored
+    rows = list(csv.DictReader(io.StringIO(fetch(csv_url))))
+    assert [float(r["accuracy.pronoun"]) for r in rows] == \
+        [v for row in stored["accuracy"]["pronoun"] for v in row]
+    page.goto(root + "about.html")
+    assert "Clark" in page.locator("article").inner_text()
+    assert _download_targets(page, "data/manifest.json")
+    context.close()
+    assert left == [] and errors == []
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_a_chart_saves_as_svg_and_png_offline(browser, built_site: Path, fmt: str) -> None:
+    root = (built_site / "site-offline").as_uri() + "/"
+    context, page, left, errors = _open(browser)
+    page.goto(root + "analyses/general.html")
+    _charts_drawn(page)
+    chart = page.locator("div.ha-chart").first
+    chart.locator("details summary").click()
+    link = chart.locator(f".vega-actions a[download$='.{fmt}']")
+    link.dispatch_event("mousedown")  # vega-embed renders the image on mousedown
+    page.wait_for_function(
+        "a => a.href.startsWith('data:') || a.href.startsWith('blob:')",
+        arg=link.element_handle(), timeout=10_000)
+    with page.expect_download() as info:
+        link.click()
+    saved = Path(info.value.path()).read_bytes()
+    if fmt == "svg":
+        assert saved.lstrip().startswith(b"<svg")
+    else:
+        assert saved.startswith(b"\x89PNG")
     context.close()
     assert left == [] and errors == []

@@ -25,15 +25,22 @@ def out(tmp_path: Path) -> Path:
 
 def test_site_builds_strictly_in_both_variants(out: Path) -> None:
     built = render_site(out)
-    assert built.pages == 19  # home, 6 analyses, 3 clusters, 2 layers, 6 heads, about
+    # home, 6 analyses, 3 clusters, 2 layers, 6 heads, all heads, about
+    assert built.pages == 20
     for folder in (out / "site", out / "site-offline"):
         assert (folder / "index.html").is_file()
+        assert (folder / "all-heads.html").is_file()
+        assert (folder / "data" / "all-heads.csv").is_file()
+        assert (folder / "data" / "syntax.json").read_bytes() == \
+            (FIXTURE / "syntax.json").read_bytes()
+        assert (folder / "data" / "syntax.csv").is_file()
         assert (folder / "heads" / "L1-H2.html").is_file()
         assert (folder / "analyses" / "syntax.html").is_file()
         assert (folder / "assets" / "headatlas" / "vega-bundle.js").stat().st_size > 100_000
     head = (out / "site" / "heads" / "L0-H0.html").read_text(encoding="utf-8")
     assert head.count('class="ha-chart"') == 2
     assert 'src="../assets/headatlas/init.js"' in head
+    assert 'src="../assets/headatlas/table.js"' in head
     assert "fonts.googleapis" not in head
     offline = (out / "site-offline" / "heads" / "L0-H0.html").read_text(encoding="utf-8")
     assert "unpkg.com" not in offline and "iframe-worker-shim.js" in offline
@@ -106,8 +113,8 @@ def test_decoder_site_builds_strictly(tmp_path: Path) -> None:
     shutil.copytree(DECODER_FIXTURE, tmp_path / "results")
     built = render_site(tmp_path)
     # home, 6 analyses (coref, general, induction, gradients, heads, syntax), 3 clusters,
-    # 2 layers, 6 heads, about
-    assert built.pages == 19
+    # 2 layers, 6 heads, all heads, about
+    assert built.pages == 20
     for folder in (tmp_path / "site", tmp_path / "site-offline"):
         assert (folder / "analyses" / "induction.html").is_file()
         assert (folder / "heads" / "L1-H1.html").is_file()

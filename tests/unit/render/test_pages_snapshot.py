@@ -20,10 +20,13 @@ SNAPSHOTS = Path(__file__).resolve().parents[2] / "snapshots"
 UPDATE = os.environ.get("HEADATLAS_UPDATE_SNAPSHOTS") == "1"
 
 
+SUFFIXES = (".md", ".js", ".csv")
+
+
 def _files(root: Path) -> dict[str, str]:
-    """Pages (*.md) and their chart spec scripts (*.js)."""
+    """Pages (*.md), their chart spec scripts (*.js) and the CSV downloads (data/*.csv)."""
     return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(root.rglob("*")) if p.suffix in (".md", ".js")}
+            for p in sorted(root.rglob("*")) if p.suffix in SUFFIXES}
 
 
 @pytest.mark.parametrize(("results", "snapshots"), [(FIXTURE, "site_src"),
@@ -35,7 +38,7 @@ def test_pages_match_snapshots(results: Path, snapshots: str, tmp_path: Path) ->
     stored_in = SNAPSHOTS / snapshots
     if UPDATE:
         for old in stored_in.rglob("*"):
-            if old.suffix in (".md", ".js"):
+            if old.suffix in SUFFIXES:
                 old.unlink()
         for name, text in rendered.items():
             (stored_in / name).parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +55,8 @@ def test_expected_pages_and_navigation(fixture_data: SiteData, tmp_path: Path) -
     pages = sorted(writer.charts_written)
     assert pages == sorted(["index.md", "analyses/general.md", "analyses/coref.md",
                             "analyses/heads.md", "analyses/syntax.md", "analyses/gradients.md",
-                            "analyses/probes.md", "about.md", "layers/L0.md", "layers/L1.md"]
+                            "analyses/probes.md", "about.md", "all-heads.md", "layers/L0.md",
+                            "layers/L1.md"]
                            + [f"heads/L{a}-H{h}.md" for a in range(2) for h in range(3)]
                            + [f"clusters/C{c}.md" for c in range(3)])
     assert nav[0] == {"Home": "index.md"}
@@ -109,7 +113,7 @@ def test_decoder_pages_and_navigation(decoder_data: SiteData, tmp_path: Path) ->
     assert sorted(writer.charts_written) == sorted(
         ["index.md", "analyses/general.md", "analyses/induction.md", "analyses/coref.md",
          "analyses/heads.md", "analyses/syntax.md", "analyses/gradients.md", "about.md",
-         "layers/L0.md", "layers/L1.md"]
+         "all-heads.md", "layers/L0.md", "layers/L1.md"]
         + [f"heads/L{a}-H{h}.md" for a in range(2) for h in range(3)]
         + [f"clusters/C{c}.md" for c in range(3)])
     assert {"General statistics": ["analyses/general.md",
