@@ -17,7 +17,13 @@ from generator.config import BuildConfig, config_as_dict
 from generator.corpus.text_cache import read_ahead
 from generator.encoding.segment import Segment, segments_digest
 from generator.model.batch import AttentionBatch
-from generator.model.cache import AttentionCache, attention_bytes, cache_key, numeric_versions
+from generator.model.cache import (
+    AttentionCache,
+    CacheBudget,
+    attention_bytes,
+    cache_key,
+    numeric_versions,
+)
 from generator.model.extraction import extract, plan_batches
 from generator.model.loading import LoadedModel, load_model
 from generator.progress import say
@@ -111,27 +117,36 @@ def stream_batches(
     description: str = "Extracting attention",
     extractor: BatchSource | None = None,
     skip: Collection[int] = (),
+    budget: CacheBudget | None = None,
 ) -> Iterator[AttentionBatch]:
     """One pass of extraction over a stream's segments: ``extractor`` when the stream brings its
-    own, else the cached attention extraction (leaving out the segments at ``skip``)."""
+    own, else the cached attention extraction (leaving out the segments at ``skip``).
+
+    A complete cache entry is read whatever its size; a new one is written only while the
+    build's ``budget`` (``cache_max_gb``, for every stream together; None: this stream's own)
+    allows it."""
     if extractor is not None:
         yield from extractor(segments, batch_size=config.batch_size, description=description,
                              timings=timings)
         return
+    budget = budget if budget is not None else CacheBudget(config.cache_max_gb * 1e9)
+    sliced = slice_layers(stream, lm, segments, config, skip)
     cache = None
-    if config.cache:
+    if config.cache and sliced:
+        say(f"{stream}: attention extracted one layer at a time, not cached")
+    elif config.cache:
         size = attention_bytes(plan_batches(segments, config.batch_size, skip),
                                [len(s) for s in segments], lm.num_layers * lm.num_heads)
-        if size > config.cache_max_gb * 1e9:
-            say(f"{stream}: attention not cached ({size / 1e9:.1f} GB > cache_max_gb "
-                f"{config.cache_max_gb:g})")
-        else:
-            cache = AttentionCache(config.cache_root / "attention",
-                                   attention_key(lm, segments, config, skip))
-    sliced = slice_layers(stream, lm, segments, config, skip)
-    if sliced and cache is not None:
-        say(f"{stream}: attention extracted one layer at a time, not cached")
-        cache = None
+        cache = AttentionCache(config.cache_root / "attention",
+                               attention_key(lm, segments, config, skip),
+                               {"stream": stream, "model": lm.name, "bytes": size,
+                                "segments": len(segments) - len(set(skip))})
+        if cache.complete:
+            budget.read.append((stream, size))
+        elif not budget.take(stream, size):
+            say(f"{stream}: attention not cached ({(budget.used + size) / 1e9:.1f} GB > "
+                f"cache_max_gb {config.cache_max_gb:g})")
+            cache = None
     yield from extract(lm, segments, batch_size=config.batch_size, cache=cache,
                        description=description, timings=timings, skip=skip, sliced=sliced)
 
@@ -186,11 +201,14 @@ def prepare_streams(config: BuildConfig, lm: LoadedModel, timings: Timings,
 
 def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: BuildConfig,
                 timings: Timings, seconds: dict[str, float],
-                specs: Mapping[str, StreamSpec] = STREAMS) -> dict[str, dict[str, Any]]:
+                specs: Mapping[str, StreamSpec] = STREAMS, budget: CacheBudget | None = None
+                ) -> dict[str, dict[str, Any]]:
     """Run every prepared stream, lending streams first: a stream that lends (its
     ``StreamInput.lends`` set, to the stream its entry names in ``lends_to``) feeds each of its
     batches to its own analyses and to the borrower's, renumbered as the borrower's segments;
-    the borrower then skips those segments. Returns the merged documents by results file."""
+    the borrower then skips those segments. ``budget``: the attention cache's bytes for every
+    stream together (``cache_max_gb``). Returns the merged documents by results file."""
+    budget = budget if budget is not None else CacheBudget(config.cache_max_gb * 1e9)
     runs = {name: StreamRun(name, lm, config, stream.data) for name, stream in prepared.items()}
     skip: dict[str, list[int]] = {}
     order = sorted(prepared, key=lambda name: prepared[name].lends is None)  # stable
@@ -206,7 +224,7 @@ def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: Build
         positions = torch.tensor(stream.lends.positions if lent else [], dtype=torch.long)
         for batch in stream_batches(name, lm, stream.segments, config, timings=timings,
                                     description=stream.description, extractor=stream.extractor,
-                                    skip=skip.get(name, ())):
+                                    skip=skip.get(name, ()), budget=budget):
             runs[name].update(batch, timings)
             if borrower is not None:  # the same maps, numbered as the borrower's segments
                 there = positions[batch.index.cpu()].to(batch.index.device)
@@ -252,7 +270,10 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
     inputs: dict[str, str] = {}
     for stream in prepared.values():
         inputs.update(stream.inputs)
-    documents = run_streams(prepared, lm, config, timings, seconds)
+    budget = CacheBudget(config.cache_max_gb * 1e9)
+    documents = run_streams(prepared, lm, config, timings, seconds, budget=budget)
+    if config.cache:
+        say(budget.summary(config.cache_root / "attention"))
     for name, entry in MODEL_STEPS.items():
         if lm.kind not in entry.kinds:
             continue

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from generator.cli.build import build
+from generator.cli.cache import cache
 from generator.cli.deploy import deploy
 from generator.cli.render import render
 from generator.cli.serve import serve
@@ -24,7 +25,8 @@ app.command()(build)
 app.command()(render)
 app.command()(serve)
 app.command()(deploy)
-COMMANDS = ("build", "render", "serve", "deploy")
+app.command()(cache)
+COMMANDS = ("build", "render", "serve", "deploy", "cache")
 
 
 @app.callback()
