@@ -290,7 +290,7 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
         "schema": SCHEMA,
         "model": lm.describe(),
         "settings": {k: v for k, v in config_as_dict(config).items()
-                     if k not in ("out", "cache", "cache_dir", "site")
+                     if k not in ("out", "cache", "cache_dir", "cache_max_gb", "site")
                      and (lm.kind != "encoder" or k not in DECODER_MEMORY_SETTINGS)},
         "seed": config.seed,
         "inputs": inputs,
