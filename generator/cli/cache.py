@@ -15,7 +15,6 @@ from typing import Annotated
 import typer
 
 from generator.errors import HeadAtlasError
-from generator.progress import console
 
 ACTIONS = ("list", "clear")
 
@@ -36,10 +35,10 @@ def cache(
         if key is not None:
             raise HeadAtlasError("headatlas cache list takes no key")
         for line in list_lines(root):
-            console.print(line, markup=False, highlight=False, soft_wrap=True)
+            print(line)  # stdout: a listing to read or pipe
         return
     for line in clear(root, key):
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        print(line)
 
 
 def list_lines(root: Path) -> list[str]:

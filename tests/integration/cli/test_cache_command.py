@@ -35,7 +35,7 @@ def test_build_reports_the_cache_and_cache_lists_then_clears_it(tiny_bert, tmp_p
     assert all(m["model"] == str(tiny_bert) for m in metas.values())
 
     assert main(["cache", "--out", str(out)]) == 0
-    listing = capsys.readouterr().err.splitlines()
+    listing = capsys.readouterr().out.splitlines()
     for key in sizes:
         row = next(line for line in listing if line.startswith(key))
         assert metas[key]["stream"] in row and str(tiny_bert) in row
@@ -48,11 +48,11 @@ def test_build_reports_the_cache_and_cache_lists_then_clears_it(tiny_bert, tmp_p
     assert main(["cache", "clear", general[:10], "--out", str(out)]) == 0
     assert set(entry_sizes(out)) == set(sizes) - {general}
     assert main(["cache", "clear", "--out", str(out)]) == 0
-    said = capsys.readouterr().err
+    said = capsys.readouterr().out
     assert "removed" in said and not (out / ".headatlas-cache").exists()
     assert total > 0
     assert main(["cache", "--out", str(out)]) == 0
-    assert "no cache in" in capsys.readouterr().err
+    assert "no cache in" in capsys.readouterr().out
 
 
 def test_cache_errors_are_one_line(tmp_path, capsys):
