@@ -48,7 +48,6 @@ import itertools
 import math
 import random
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +56,7 @@ import torch
 
 from generator.analyses.base import Accumulator, AnalysisContext
 from generator.model.batch import AttentionBatch
+from generator.threads import deal, on_cores
 
 SMOOTHING = 0.001
 CHUNK = 1024
@@ -141,23 +141,12 @@ def pairwise_slogs(p: torch.Tensor, chunk: int = CHUNK, group: int = GROUP,
                 # float64 sums: a float32 dot would lose the small JS to cancellation
                 out[a0:a1, a0 + 1 :] += log_s.sum(-1, dtype=torch.float64)
 
-    threads = torch.get_num_threads()
-    workers = workers if workers is not None else threads
-    if p.device.type != "cpu" or workers <= 1 or len(groups) <= 1:
+    workers = workers if workers is not None else torch.get_num_threads()
+    if p.device.type != "cpu" or workers <= 1:
         run(groups)
-        return out.triu_(1)
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    load = [0] * workers
-    for a0 in groups:  # largest first (group a0 pairs with k - a0 - 1 heads), to the least busy
-        i = load.index(min(load))
-        shares[i].append(a0)
-        load[i] += k - a0 - 1
-    torch.set_num_threads(1)  # the workers' ops run on their own core each
-    try:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(run, shares))
-    finally:
-        torch.set_num_threads(threads)
+    else:  # each group's pairs: k - a0 - 1 heads
+        shares = deal([k - a0 - 1 for a0 in groups], workers)
+        on_cores(run, [[groups[i] for i in share] for share in shares])
     return out.triu_(1)
 
 
