@@ -179,8 +179,11 @@ def main() -> None:
                     streams["coref"]["sentences"] = corpus.get("sentences", 0)
                 if "syntax" in streams:
                     streams["syntax"]["sentences"] = streams["syntax"]["segments"]
+                disk = folder_bytes(Path(tmp))
+                cache = folder_bytes(Path(tmp) / ".headatlas-cache")
             rows.append({"model": model, "segments": n, "forward": forward, "build": wall,
                          "ratio": wall / forward, "rss_forward": fwd_rss, "rss_build": build_rss,
+                         "disk_gb": disk / 1e9, "cache_gb": cache / 1e9,
                          "stages": timing["stages"], "streams": streams})
             print_row(rows[-1])
     print_table(rows)
@@ -188,6 +191,14 @@ def main() -> None:
 
 
 SITE_STAGES = ("render pages", "mkdocs build (http)", "mkdocs build (offline)")
+
+
+def folder_bytes(path: Path) -> int:
+    """Bytes of every file under ``path``: what the build left on disk (issue 20: at most
+    1 GB unless the attention cache is asked for)."""
+    if not path.is_dir():
+        return 0
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
 def print_row(r: dict) -> None:
@@ -198,6 +209,9 @@ def print_row(r: dict) -> None:
     print(f"  stages (s): {stages}", flush=True)
     site = sum(r["stages"].get(k, 0.0) for k in SITE_STAGES)
     print(f"  site build: {site:.1f} s = {100 * site / r['build']:.1f}% of the build")
+    if "disk_gb" in r:
+        print(f"  on disk after the build: {r['disk_gb']:.2f} GB, of which the cache "
+              f"{r['cache_gb']:.2f} GB")
     for name, s in r.get("streams", {}).items():
         line = f"  stream {name}: {s['seconds']:.1f} s, {int(s['segments'])} segments"
         if s.get("sentences"):
@@ -209,10 +223,11 @@ def print_row(r: dict) -> None:
 def print_table(rows: list[dict]) -> None:
     print()
     print(f"{'model':<12} {'segments':>8} {'forward s':>10} {'build s':>9} {'build/fwd':>9} "
-          f"{'RSS fwd GB':>10} {'RSS build GB':>12}")
+          f"{'RSS fwd GB':>10} {'RSS build GB':>12} {'disk GB':>8}")
     for r in rows:
         print(f"{r['model']:<12} {r['segments']:>8} {r['forward']:>10.1f} {r['build']:>9.1f} "
-              f"{r['ratio']:>9.2f} {r['rss_forward']:>10.2f} {r['rss_build']:>12.2f}")
+              f"{r['ratio']:>9.2f} {r['rss_forward']:>10.2f} {r['rss_build']:>12.2f} "
+              f"{r.get('disk_gb', 0.0):>8.2f}")
     by_model: dict[str, list[dict]] = {}
     for r in rows:
         by_model.setdefault(r["model"], []).append(r)

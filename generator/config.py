@@ -191,15 +191,21 @@ class BuildConfig:
     mst_sentences: int = setting(
         500, "Sentences sampled for spanning-tree (UUAS) scores",
         "sentences sampled for the spanning-tree (UUAS) scores", minimum=1)
-    cache: bool = setting(True, "Cache extracted attention", "cache of extracted attention")
+    cache: bool = setting(
+        True, "Cache plain text, and extracted attention within cache_max_gb",
+        "cache the plain text read and parsed (a few MB) and, within `cache_max_gb`, extracted "
+        "attention (`headatlas cache` lists and clears it)")
     cache_dir: Path | None = setting(
         None, "Cache folder", "folder of that cache", cli_default="OUT/.headatlas-cache",
         readme_default="`OUT/.headatlas-cache`")
     cache_max_gb: float = setting(
-        8.0, "Streams whose attention would take more GB are not cached",
-        "a stream whose float32 attention would take more is not cached (the default model's "
-        "1000 segments: 4.7 GB; BERT-base-sized: 9.4 GB)", minimum=0)
-    """Writing such a stream costs more than most rebuilds save."""
+        1.0, "GB of new attention one build may write to the cache (every stream together)",
+        "GB of new float32 attention one build may write to the cache, every stream together; "
+        "a stream that would go over is not cached (the default model's 1000 segments take "
+        "4.7 GB, BERT-base-sized 9.4 GB: `--cache-max-gb 10` caches them); complete entries are "
+        "read whatever their size", minimum=0)
+    """Issue 20: a first default build wrote 4.3 GB (17 s of system time) nobody asked for;
+    writing costs more than most rebuilds save."""
     trust_remote_code: bool = setting(
         False, "Allow a model's own Python code to run", "allow a model's own Python code to run")
     site: bool = setting(True, "Render pages and build the site",

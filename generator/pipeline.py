@@ -18,7 +18,13 @@ from generator.corpus.text_cache import read_ahead
 from generator.encoding.segment import Segment, segments_digest
 from generator.errors import HeadAtlasError
 from generator.model.batch import AttentionBatch
-from generator.model.cache import AttentionCache, attention_bytes, cache_key, numeric_versions
+from generator.model.cache import (
+    AttentionCache,
+    CacheBudget,
+    attention_bytes,
+    cache_key,
+    numeric_versions,
+)
 from generator.model.extraction import extract, plan_batches
 from generator.model.layer_capture import attention_layers
 from generator.model.loading import LoadedModel, load_model
@@ -186,27 +192,36 @@ def stream_batches(
     description: str = "Extracting attention",
     extractor: BatchSource | None = None,
     skip: Collection[int] = (),
+    budget: CacheBudget | None = None,
 ) -> Iterator[AttentionBatch]:
     """One pass of extraction over a stream's segments: ``extractor`` when the stream brings its
-    own, else the cached attention extraction (leaving out the segments at ``skip``)."""
+    own, else the cached attention extraction (leaving out the segments at ``skip``).
+
+    A complete cache entry is read whatever its size; a new one is written only while the
+    build's ``budget`` (``cache_max_gb``, for every stream together; None: this stream's own)
+    allows it."""
     if extractor is not None:
         yield from extractor(segments, batch_size=config.batch_size, description=description,
                              timings=timings, skip=skip, block=config.shard_block)
         return
+    budget = budget if budget is not None else CacheBudget(config.cache_max_gb * 1e9)
+    sliced = slice_layers(stream, lm, segments, config, skip)
     cache = None
-    if config.cache:
+    if config.cache and sliced:
+        say(f"{stream}: attention extracted one layer at a time, not cached")
+    elif config.cache:
         size = attention_bytes(plan_batches(segments, config.batch_size, skip),
                                [len(s) for s in segments], lm.num_layers * lm.num_heads)
-        if size > config.cache_max_gb * 1e9:
-            say(f"{stream}: attention not cached ({size / 1e9:.1f} GB > cache_max_gb "
-                f"{config.cache_max_gb:g})")
-        else:
-            cache = AttentionCache(config.cache_root / "attention",
-                                   attention_key(lm, segments, config, skip))
-    sliced = slice_layers(stream, lm, segments, config, skip)
-    if sliced and cache is not None:
-        say(f"{stream}: attention extracted one layer at a time, not cached")
-        cache = None
+        cache = AttentionCache(config.cache_root / "attention",
+                               attention_key(lm, segments, config, skip),
+                               {"stream": stream, "model": lm.name, "bytes": size,
+                                "segments": len(segments) - len(set(skip))})
+        if cache.complete:
+            budget.read.append((stream, size))
+        elif not budget.take(stream, size):
+            say(f"{stream}: attention not cached ({(budget.used + size) / 1e9:.1f} GB > "
+                f"cache_max_gb {config.cache_max_gb:g})")
+            cache = None
     yield from extract(lm, segments, batch_size=config.batch_size, cache=cache,
                        description=description, timings=timings, skip=skip, sliced=sliced,
                        block=config.shard_block)
@@ -289,14 +304,17 @@ def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: Build
 def stream_states(prepared: dict[str, StreamInput], lm: LoadedModel, config: BuildConfig,
                   timings: Timings, seconds: dict[str, float],
                   specs: Mapping[str, StreamSpec] = STREAMS, shard: Shard = WHOLE,
-                  on_batch: Callable[[], None] | None = None
+                  on_batch: Callable[[], None] | None = None,
+                  budget: CacheBudget | None = None
                   ) -> dict[str, dict[str, dict[str, Any]]]:
     """Run shard ``shard`` of every prepared stream (its blocks of ``config.shard_block``
     segments, ``generator.shards``), lending streams first: a stream that lends (its
     ``StreamInput.lends`` set, to the stream its entry names in ``lends_to``) feeds each of its
     batches to its own analyses and to the borrower's (part ``lent:NAME``), renumbered as the
     borrower's segments; the borrower then skips those segments. Returns each stream's tree
-    nodes by part (``StreamRun.partials``); ``on_batch`` is called after every batch."""
+    nodes by part (``StreamRun.partials``); ``on_batch`` is called after every batch;
+    ``budget``: the attention cache's bytes for every stream together (None: a fresh one)."""
+    budget = budget if budget is not None else CacheBudget(config.cache_max_gb * 1e9)
     runs = {name: StreamRun(name, lm, config, stream.data) for name, stream in prepared.items()}
     block = config.shard_block
     skip: dict[str, list[int]] = {}
@@ -320,7 +338,7 @@ def stream_states(prepared: dict[str, StreamInput], lm: LoadedModel, config: Bui
         positions = torch.tensor(stream.lends.positions if lent else [], dtype=torch.long)
         for batch in stream_batches(name, lm, stream.segments, config, timings=timings,
                                     description=stream.description, extractor=stream.extractor,
-                                    skip=leave_out):
+                                    skip=leave_out, budget=budget):
             at = int(batch.index[0]) // block
             runs[name].update(batch, timings, "own", at)
             if borrower is not None:  # the same maps, numbered as the borrower's segments
@@ -392,9 +410,11 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True,
     inputs: dict[str, str] = {}
     for stream in prepared.values():
         inputs.update(stream.inputs)
+    budget = CacheBudget(config.cache_max_gb * 1e9)
     if config.shard is not None:
         shard = parse_shard(config.shard)
-        states = stream_states(prepared, lm, config, timings, seconds, shard=shard)
+        states = stream_states(prepared, lm, config, timings, seconds, shard=shard,
+                              budget=budget)
         with timings.stage("write states"):
             path = write_shard_states(config, lm, prepared, shard, states)
         return {shard.name: path}
@@ -406,7 +426,9 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True,
 
         shards = run_ray(config, lm, prepared, timings)
     else:
-        shards = [stream_states(prepared, lm, config, timings, seconds)]
+        shards = [stream_states(prepared, lm, config, timings, seconds, budget=budget)]
+    if config.cache and shard_states is None and config.engine != "ray":
+        say(budget.summary(config.cache_root / "attention"))
     with timings.stage("merge shards"):
         documents = stream_documents(prepared, lm, config, timings, shards)
     for name, entry in MODEL_STEPS.items():
@@ -425,7 +447,8 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True,
         "schema": SCHEMA,
         "model": lm.describe(),
         "settings": {k: v for k, v in config_as_dict(config).items()
-                     if k not in ("out", "cache", "cache_dir", "site", *ENGINE_SETTINGS)
+                     if k not in ("out", "cache", "cache_dir", "cache_max_gb", "site",
+                                  *ENGINE_SETTINGS)
                      and (lm.kind != "encoder" or k not in DECODER_MEMORY_SETTINGS)},
         "seed": config.seed,
         "inputs": inputs,

@@ -20,9 +20,8 @@ import torch
 
 from generator.analyses.base import Accumulator, AnalysisContext, grid
 from generator.analyses.causal import fold, layer_index, per_layer, rows_used
+from generator.analyses.entropy import SMOOTHING, row_plogp  # the same smoothing
 from generator.model.batch import AttentionBatch
-
-SMOOTHING = 0.0001
 
 
 class CausalEntropy(Accumulator):
@@ -47,16 +46,9 @@ class CausalEntropy(Accumulator):
         visible = (position + 1).to(a.dtype)
         floor = (SMOOTHING / visible)[:, None]  # [N, 1]: row i's share
         hidden = position[None, :] > position[:, None]  # [N, N]: j > i, not visible from row i
-        # -sum_j a' ln a' per row as a dot product, one layer at a time through two reused
-        # buffers (as the encoder's entropy); hidden cells are set to 1 so they add 1 ln 1 = 0
-        row_entropy = torch.empty(a.shape[:-1], dtype=a.dtype, device=a.device)  # [B, L', H, N]
-        smoothed = torch.empty_like(a[:, 0])
-        logs = torch.empty_like(smoothed)
-        for k in range(a.shape[1]):
-            torch.mul(a[:, k], 1 - SMOOTHING, out=smoothed).add_(floor)
-            smoothed.masked_fill_(hidden, 1.0)
-            torch.log(smoothed, out=logs)
-            torch.linalg.vecdot(smoothed, logs, out=row_entropy[:, k])
+        # -sum_j a' ln a' per row as a dot product (entropy.row_plogp, as the encoder's
+        # entropy); hidden cells are set to 1 so they add 1 ln 1 = 0
+        row_entropy = row_plogp(a, floor[None, None], hidden)  # [B, L', H, N]
         row_entropy.neg_()
         rows = rows_used(batch.lengths).to(a.device)
         used = (position[None, :] >= 1) & (position[None, :] <= rows[:, None])  # [B, N]

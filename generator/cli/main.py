@@ -7,6 +7,7 @@ import sys
 import typer
 
 from generator.cli.build import build
+from generator.cli.cache import cache
 from generator.cli.deploy import deploy
 from generator.cli.merge import merge
 from generator.cli.render import render
@@ -26,7 +27,8 @@ app.command()(render)
 app.command()(serve)
 app.command()(deploy)
 app.command()(merge)
-COMMANDS = ("build", "render", "serve", "deploy", "merge")
+app.command()(cache)
+COMMANDS = ("build", "render", "serve", "deploy", "merge", "cache")
 
 
 @app.callback()

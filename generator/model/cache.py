@@ -1,8 +1,13 @@
 """On-disk cache of extracted attention, so re-rendering or a new analysis skips the model.
 
-Layout: ``ROOT/<key>/batch-00000.safetensors ...`` plus ``meta.json``. A cache entry is written
-into ``ROOT/<key>.partial-<pid>`` and renamed into place only once complete, so a killed build
-never leaves a half-written entry that a later run could trust. Stale partial folders are removed.
+Layout: ``ROOT/<key>/batch-00000.safetensors ...`` plus ``meta.json`` (the number of batches,
+and for ``headatlas cache``: the stream, the model, the segments, the bytes and when it was
+written). A cache entry is written into ``ROOT/<key>.partial-<pid>`` and renamed into place only
+once complete, so a killed build never leaves a half-written entry that a later run could trust.
+Stale partial folders are removed.
+
+A build writes new entries only within ``cache_max_gb`` (1 GB by default, for the whole build:
+``CacheBudget``); entries already complete are read whatever their size.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import os
 import queue
 import shutil
 import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +64,58 @@ def cache_key(parts: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
+@dataclass
+class CacheBudget:
+    """The bytes of new attention one build may write to the cache (``cache_max_gb``), shared by
+    its streams in the order they run, and what each stream did: what ``headatlas build`` reports
+    at the end."""
+
+    limit: float
+    """Bytes."""
+    written: list[tuple[str, int]] = field(default_factory=list)
+    """(stream, bytes) of each entry this build writes."""
+    read: list[tuple[str, int]] = field(default_factory=list)
+    """(stream, bytes) of each complete entry it reads instead of running the model."""
+    skipped: list[tuple[str, int]] = field(default_factory=list)
+    """(stream, bytes) of each stream left uncached because the budget would be exceeded."""
+
+    @property
+    def used(self) -> int:
+        return sum(size for _, size in self.written)
+
+    def take(self, stream: str, size: int) -> bool:
+        """Whether ``size`` more bytes fit; if so they are counted as written by ``stream``."""
+        if self.used + size > self.limit:
+            self.skipped.append((stream, size))
+            return False
+        self.written.append((stream, size))
+        return True
+
+    def summary(self, root: Path) -> str:
+        """One line for the end of a build: what was written, read and left out, and where."""
+        def part(entries: list[tuple[str, int]]) -> str:
+            return ", ".join(f"{name} {size / 1e9:.2f} GB" for name, size in entries)
+        said = []
+        if self.written:
+            said.append(f"wrote {part(self.written)} to {root}")
+        if self.read:
+            said.append(f"read {part(self.read)}")
+        if self.skipped:
+            said.append(f"not cached: {part(self.skipped)} (over cache_max_gb "
+                        f"{self.limit / 1e9:g} for the build; a larger --cache-max-gb caches "
+                        "them)")
+        if not said:
+            return "attention cache: nothing written"
+        return "attention cache: " + "; ".join(said) + " (headatlas cache lists and clears it)"
+
+
 class AttentionCache:
-    def __init__(self, root: Path, key: str) -> None:
+    def __init__(self, root: Path, key: str, info: dict[str, Any] | None = None) -> None:
         self.root = root
         self.key = key
         self.path = root / key
+        self.info = info or {}
+        """Stored in ``meta.json`` for ``headatlas cache``: stream, model, segments, bytes."""
 
     @property
     def complete(self) -> bool:
@@ -120,7 +174,8 @@ class CacheWriter:
         if self._error is not None:
             self.abort()
             raise OSError(f"writing the attention cache failed: {self._error}")
-        (self.tmp / "meta.json").write_text(json.dumps({"batches": self.count}))
+        meta = {**self.cache.info, "batches": self.count, "written": int(time.time())}
+        (self.tmp / "meta.json").write_text(json.dumps(meta, sort_keys=True))
         shutil.rmtree(self.cache.path, ignore_errors=True)
         os.replace(self.tmp, self.cache.path)
         _prune(self.cache.root, keep=KEEP_ENTRIES)
@@ -138,3 +193,40 @@ def _prune(root: Path, keep: int) -> None:
     entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for p in entries[keep:]:
         shutil.rmtree(p, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One complete attention cache entry, as ``headatlas cache`` lists it."""
+
+    key: str
+    path: Path
+    bytes: int
+    """On disk (every file of the entry)."""
+    stream: str
+    model: str
+    segments: int | None
+    written: float
+    """Seconds since the epoch (meta.json's ``written``, else the folder's mtime)."""
+
+
+def list_entries(root: Path) -> list[CacheEntry]:
+    """The complete entries under ``root`` (an attention cache folder), most recently used first.
+    Entries written before ``meta.json`` held more than the batch count show ``?``."""
+    if not root.is_dir():
+        return []
+    out = []
+    for p in root.iterdir():
+        meta_file = p / "meta.json"
+        if not p.is_dir() or not meta_file.is_file():
+            continue
+        try:
+            meta = json.loads(meta_file.read_text())
+        except (OSError, ValueError):
+            meta = {}
+        size = sum(f.stat().st_size for f in p.iterdir() if f.is_file())
+        out.append(CacheEntry(p.name, p, size, str(meta.get("stream", "?")),
+                              str(meta.get("model", "?")), meta.get("segments"),
+                              float(meta.get("written", p.stat().st_mtime))))
+    out.sort(key=lambda e: e.path.stat().st_mtime, reverse=True)
+    return out

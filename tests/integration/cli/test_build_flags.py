@@ -123,9 +123,10 @@ def test_help_lists_every_option_with_its_help_and_default(capsys):
     assert entries["--config <path>"] == "TOML file with the same keys as the flags."
     assert entries["--treebank <list[Path]>"] == "CoNLL-U file with gold syntax (repeatable)."
     assert entries["--max-segments <int>"] == "Segments analysed [1000]."
-    assert entries["--cache-max-gb <float>"] == ("Streams whose attention would take more GB "
-                                                 "are not cached [8].")
-    assert entries["--cache / --no-cache"] == "Cache extracted attention [on]."
+    assert entries["--cache-max-gb <float>"] == ("GB of new attention one build may write to the "
+                                                 "cache (every stream together) [1].")
+    assert entries["--cache / --no-cache"] == ("Cache plain text, and extracted attention within "
+                                               "cache_max_gb [on].")
     assert entries["--trust-remote-code / --no-trust-remote-code"] == (
         "Allow a model's own Python code to run [off].")
     assert entries["--cache-dir <path>"] == "Cache folder [OUT/.headatlas-cache]."

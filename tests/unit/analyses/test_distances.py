@@ -84,6 +84,23 @@ def test_pairwise_slogs_blocks_do_not_change_the_result():
     assert torch.all(torch.tril(blocked) == 0)
 
 
+def test_pairwise_slogs_in_worker_threads_gives_the_same_bits():
+    """The CPU worker threads (groups dealt to threads, one core each) add every pair's
+    column blocks in the same order as one thread: identical sums, and torch's thread count is
+    restored afterwards."""
+    gen = torch.Generator().manual_seed(2)
+    p = torch.softmax(torch.randn(11, 300, generator=gen), -1)
+    threads = torch.get_num_threads()
+    one = pairwise_slogs(p, chunk=64, group=2, workers=1)
+    for workers in (2, 3):
+        assert torch.equal(pairwise_slogs(p, chunk=64, group=2, workers=workers), one)
+    assert torch.get_num_threads() == threads
+    # and the sums themselves, plainly in float64
+    s = p.double()[:, None, :] + p.double()[None, :, :]
+    plain = torch.triu((s * s.log()).sum(-1), 1)
+    torch.testing.assert_close(one, plain, rtol=1e-6, atol=1e-6)
+
+
 def test_smoothing_spreads_over_real_tokens_only():
     row = smooth_rows(torch.tensor([1.0, 0.0, 0.0, 0.0]), 4)
     assert row.tolist() == pytest.approx([0.99925, 0.00025, 0.00025, 0.00025])

@@ -54,3 +54,29 @@ def test_cls_row_and_padding():
                                                                 abs=1e-6)
     assert out["reference"]["uniform_entropy"] == pytest.approx((math.log(4) + math.log(7)) / 2,
                                                                 abs=1e-6)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_row_plogp_per_segment_and_per_layer_give_the_same_bits(causal):
+    """The CPU path (one segment's layer at a time) and the GPU path (a whole layer of the batch)
+    are the same ops: identical bits; both equal sum p ln p computed plainly in float64."""
+    from generator.analyses.entropy import SMOOTHING, row_plogp
+
+    torch.manual_seed(0)
+    a = torch.rand(3, 2, 4, 9, 9)
+    a /= a.sum(-1, keepdim=True)
+    n = 9
+    if causal:
+        position = torch.arange(n)
+        floor = (SMOOTHING / (position + 1).float())[None, None, :, None]  # [1, 1, N, 1]
+        hidden = position[None, :] > position[:, None]
+    else:
+        floor = (SMOOTHING / torch.tensor([9.0, 7.0, 5.0]))[:, None, None, None]  # [B, 1, 1, 1]
+        hidden = None
+    per_segment = row_plogp(a, floor, hidden, per_segment=True)
+    per_layer = row_plogp(a, floor, hidden, per_segment=False)
+    assert torch.equal(per_segment, per_layer)
+    p = a.double() * (1 - SMOOTHING) + floor.double()[:, None]
+    if hidden is not None:
+        p = p.masked_fill(hidden, 1.0)
+    torch.testing.assert_close(per_segment.double(), (p * p.log()).sum(-1), atol=1e-6, rtol=0)

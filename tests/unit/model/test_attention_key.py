@@ -22,12 +22,15 @@ def key_of(monkeypatch, tmp_path, *, segments=SEGMENTS, fingerprint="abc", skip=
     keys: list[str] = []
 
     class Recorder:
-        def __init__(self, root, key):
+        complete = False
+
+        def __init__(self, root, key, info=None):
             keys.append(key)
 
     monkeypatch.setattr(pipeline, "AttentionCache", Recorder)
     monkeypatch.setattr(pipeline, "extract", lambda *args, **kwargs: iter(()))
-    lm = SimpleNamespace(fingerprint=fingerprint, num_layers=2, num_heads=4, kind="encoder")
+    lm = SimpleNamespace(fingerprint=fingerprint, num_layers=2, num_heads=4, kind="encoder",
+                         name="m")
     config = replace(BuildConfig(out=tmp_path), **settings)
     assert list(pipeline.stream_batches("general", lm, segments, config, timings=Timings(),
                                         skip=skip)) == []
