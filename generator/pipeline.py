@@ -37,11 +37,13 @@ class StreamRun:
     def __init__(self, stream: str, lm: LoadedModel, config: BuildConfig, data: Any = None
                  ) -> None:
         self.lm = lm
-        self.specs = analyses_for(stream, lm.kind)
+        self.specs = analyses_for(stream, lm.kind, config)
         context = AnalysisContext(lm.num_layers, lm.num_heads, config, data,
                                   tokenizer=lm.tokenizer, kind=lm.kind)
         self.accumulators = [spec.accumulator(context) for spec in self.specs]
         self.num_layers = lm.num_layers
+        self.needs_norms = any(spec.accumulator.needs_value_norms for spec in self.specs)
+        """Whether an analysis of the stream reads ``AttentionBatch.value_norms``."""
         self._slices: list[AttentionBatch] = []
         """Layer slices of the current batch, kept for the analyses that need whole batches
         (only while such an analysis is registered for the stream)."""
@@ -64,7 +66,10 @@ class StreamRun:
             raise ValueError(f"layer slices of one batch hold layers {seen}")
         parts = sorted(self._slices, key=lambda part: part.layer_ids()[0])
         self._slices = []
-        whole = replace(parts[0], layers=None,
+        norms = None
+        if all(part.value_norms is not None for part in parts):
+            norms = torch.cat([part.value_norms for part in parts], dim=1)
+        whole = replace(parts[0], layers=None, value_norms=norms,
                         attentions=torch.cat([part.attentions for part in parts], dim=1))
         self._feed(whole, rest, timings)
 
@@ -88,17 +93,19 @@ class StreamRun:
 
 
 def attention_key(lm: LoadedModel, segments: Sequence[Segment], config: BuildConfig,
-                  skip: Collection[int] = ()) -> str:
+                  skip: Collection[int] = (), norms: bool = False) -> str:
     """The attention cache key: everything that changes the cached tensors. The model
     (config and whole-file content hashes), the segments (ids, token types, word alignment:
     max_len, token_types and the seed show there), the forward pass's precision and device, the
     library versions, and the segments left out. The attention tap is not part of it: it returns
     the very tensors of the whole pass. The batch size is not either (an entry read back keeps the
-    batches it was written in)."""
+    batches it was written in). ``norms``: the entry also holds the value norms (an entry
+    without them cannot serve the norm-based analysis)."""
     return cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
                       "precision": config.precision, "device": config.device,
                       "versions": numeric_versions(),
-                      **({"skip": sorted(skip)} if skip else {})})
+                      **({"skip": sorted(skip)} if skip else {}),
+                      **({"norms": True} if norms else {})})
 
 
 def stream_batches(
@@ -111,9 +118,11 @@ def stream_batches(
     description: str = "Extracting attention",
     extractor: BatchSource | None = None,
     skip: Collection[int] = (),
+    norms: bool = False,
 ) -> Iterator[AttentionBatch]:
     """One pass of extraction over a stream's segments: ``extractor`` when the stream brings its
-    own, else the cached attention extraction (leaving out the segments at ``skip``)."""
+    own, else the cached attention extraction (leaving out the segments at ``skip``); ``norms``:
+    its batches carry ``value_norms`` (a stream's own extractor decides that itself)."""
     if extractor is not None:
         yield from extractor(segments, batch_size=config.batch_size, description=description,
                              timings=timings)
@@ -127,13 +136,14 @@ def stream_batches(
                 f"{config.cache_max_gb:g})")
         else:
             cache = AttentionCache(config.cache_root / "attention",
-                                   attention_key(lm, segments, config, skip))
+                                   attention_key(lm, segments, config, skip, norms))
     sliced = slice_layers(stream, lm, segments, config, skip)
     if sliced and cache is not None:
         say(f"{stream}: attention extracted one layer at a time, not cached")
         cache = None
     yield from extract(lm, segments, batch_size=config.batch_size, cache=cache,
-                       description=description, timings=timings, skip=skip, sliced=sliced)
+                       description=description, timings=timings, skip=skip, sliced=sliced,
+                       norms=norms)
 
 
 def slice_layers(stream: str, lm: LoadedModel, segments: Sequence[Segment], config: BuildConfig,
@@ -204,9 +214,10 @@ def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: Build
             continue
         start = time.perf_counter()
         positions = torch.tensor(stream.lends.positions if lent else [], dtype=torch.long)
+        norms = runs[name].needs_norms or (borrower is not None and borrower.needs_norms)
         for batch in stream_batches(name, lm, stream.segments, config, timings=timings,
                                     description=stream.description, extractor=stream.extractor,
-                                    skip=skip.get(name, ())):
+                                    skip=skip.get(name, ()), norms=norms):
             runs[name].update(batch, timings)
             if borrower is not None:  # the same maps, numbered as the borrower's segments
                 there = positions[batch.index.cpu()].to(batch.index.device)
