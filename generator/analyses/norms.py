@@ -38,8 +38,8 @@ def norm_weighted(attentions: torch.Tensor, norms: torch.Tensor) -> torch.Tensor
     is 0, stay 0)."""
     weighted = attentions * norms.to(attentions.dtype).unsqueeze(-2)
     total = weighted.sum(-1, keepdim=True)
-    return torch.where(total > 0, weighted / total.clamp(min=torch.finfo(total.dtype).tiny),
-                       torch.zeros((), dtype=weighted.dtype, device=weighted.device))
+    # a row whose total is 0 holds only zeros, and stays 0 divided by the smallest normal
+    return weighted.div_(total.clamp_(min=torch.finfo(total.dtype).tiny))
 
 
 def _norm_batch(batch: AttentionBatch) -> AttentionBatch:

@@ -307,9 +307,9 @@ def test_a_rebuild_reads_every_decoder_stream_from_the_cache(tiny_decoder_dir, c
     calls: list[int] = []
     real = extraction.run_batch
 
-    def run_batch(lm, segments, indices, timings=None):
+    def run_batch(lm, segments, indices, timings=None, **options):
         calls.append(len(indices))
-        return real(lm, segments, indices, timings)
+        return real(lm, segments, indices, timings, **options)
 
     monkeypatch.setattr(extraction, "run_batch", run_batch)
     again = build(tiny_decoder_dir("llama"), tmp_path / "out", *args)
