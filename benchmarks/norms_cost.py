@@ -68,14 +68,15 @@ def main() -> None:
     print(f"model {args.model}: {lm.num_layers} layers x {lm.num_heads} heads, "
           f"{len(plan)} batches of {args.batch_size} ({tokens} tokens), "
           f"{torch.get_num_threads()} threads, best of {args.repeats}")
-    print(f"forward without norms {off:.2f} s, with norms {on:.2f} s (+{100 * (on / off - 1):.1f}%)")
+    print(f"forward without norms {off:.2f} s, with norms {on:.2f} s "
+          f"({100 * (on / off - 1):+.1f}%)")
     others = sum(min(v) for k, v in analysis.items() if not k.endswith("norm_shares"))
     for name, values in analysis.items():
         print(f"analysis {name:<20} {min(values):.3f} s")
     norm = sum(min(v) for k, v in analysis.items() if k.endswith("norm_shares"))
     print(f"forward + general analyses: {off + others:.2f} s without, "
           f"{on + others + norm:.2f} s with norms "
-          f"(+{100 * ((on + others + norm) / (off + others) - 1):.1f}%)")
+          f"({100 * ((on + others + norm) / (off + others) - 1):+.1f}%)")
 
 
 if __name__ == "__main__":
