@@ -53,6 +53,14 @@ def special_shares(data: SiteData) -> tuple[list[float], list[float]]:
     return raw, norm
 
 
+def group_names(data: SiteData) -> dict[str, str]:
+    """norms.json's ``value_norm`` groups as the pages name them, in page order."""
+    names = {"cls": "[CLS]", "sep": "[SEP]", "first": data.metric_names.get("first", ""),
+             "punct": '"." or ","', "other": "other tokens"}
+    groups = data.get("norms").get("value_norm", {})
+    return {g: names[g] for g in names if g in groups}
+
+
 def special_name(data: SiteData) -> str:
     if not data.is_decoder:
         return "[CLS] and [SEP]"
@@ -141,4 +149,5 @@ def findings(data: SiteData, page: str) -> list[str]:
 VIEW = View("norms", title="Norm-based attention", page_charts=page_charts,
             layer_charts=layer_charts, head_charts=head_charts, findings=findings,
             globals={"norm_metrics": shown_metrics, "norm_sentence": norm_sentence,
+                     "norm_group_names": group_names,
                      "norm_special_shares": special_shares})
