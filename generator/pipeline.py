@@ -20,6 +20,7 @@ from generator.model.batch import AttentionBatch
 from generator.model.cache import AttentionCache, attention_bytes, cache_key, numeric_versions
 from generator.model.extraction import extract, plan_batches
 from generator.model.loading import LoadedModel, load_model
+from generator.model.value_norms import unsupported
 from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
 from generator.streams.base import BatchSource, StreamInput, StreamSpec, preparation_order
@@ -235,6 +236,19 @@ def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: Build
     return documents
 
 
+def norms_available(config: BuildConfig, lm: LoadedModel) -> BuildConfig:
+    """``config``, with ``norms`` turned off (and said so) when the model's values cannot be
+    captured (``value_norms.unsupported``): the build goes on without norms.json, and its
+    manifest says ``norms: false``."""
+    if not config.norms:
+        return config
+    reason = unsupported(lm.model, lm.num_layers)
+    if reason is None:
+        return config
+    say(f"norm-based attention left out: {reason} (norms.json not written)")
+    return replace(config, norms=False)
+
+
 def model_summary(lm: LoadedModel) -> dict[str, Any]:
     """The ``model`` key of every results document; a decoder's also says
     ``architecture_kind: "decoder"`` (an encoder's says nothing, as before decoders existed)."""
@@ -255,6 +269,7 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True
             lm = load_model(config.model, device=config.device, precision=config.precision,
                             trust_remote_code=config.trust_remote_code, bos=config.bos,
                             decoders=True)
+        config = norms_available(config, lm)
         # Every stream reads its input before any is run, so a broken file fails in seconds.
         prepared, seconds = prepare_streams(config, lm, timings)
     finally:

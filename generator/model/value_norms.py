@@ -27,7 +27,7 @@ from contextlib import contextmanager
 import torch
 
 from generator.errors import HeadAtlasError
-from generator.model.layer_capture import capture_values
+from generator.model.layer_capture import attention_layers, capture_values
 
 PROJECTION_NAMES = ("o_proj", "out_proj", "c_proj", "dense", "out_lin")
 """Names of the output projection beside the attention module, in the order tried."""
@@ -125,6 +125,23 @@ def _parent(model: torch.nn.Module, module: torch.nn.Module) -> torch.nn.Module 
     for candidate in model.modules():
         if any(child is module for child in candidate.children()):
             return candidate
+    return None
+
+
+def unsupported(model: torch.nn.Module, num_layers: int) -> str | None:
+    """Why ``capture_value_norms`` cannot serve ``model`` (None when it can): its attention
+    layers must be capturable (``layer_capture.attention_layers``: not ALBERT, MPNet or
+    DistilBERT in transformers 5), one per layer, each with an output projection found."""
+    layers = attention_layers(model)
+    if not layers:
+        return f"{type(model).__name__} has no attention layer whose values can be captured"
+    if sorted(int(m.layer_idx) for m in layers) != list(range(num_layers)):
+        return f"{type(model).__name__}'s attention layers are not one per layer"
+    for module in layers:
+        try:
+            output_projection(module, _parent(model, module))
+        except HeadAtlasError:
+            return f"{type(module).__name__} has no output projection headatlas can find"
     return None
 
 

@@ -109,3 +109,13 @@ def test_norms_change_no_other_results_and_are_cached(tiny_bert, corpus, tmp_pat
     monkeypatch.setattr("generator.model.extraction.run_batch", no_model)
     again = build(tiny_bert, corpus, tmp_path / "on")
     assert again == with_norms
+
+
+def test_a_model_without_capturable_values_builds_without_norms(tiny_model_dir, corpus,
+                                                                 tmp_path, capsys):
+    """DistilBERT's attention does not go through transformers' attention interface: the
+    build goes on without norms.json, says so, and its manifest says norms: false."""
+    docs = build(tiny_model_dir("distilbert"), corpus, tmp_path / "out", "--no-cache")
+    assert "norms" not in docs and "general" in docs
+    assert json.loads(docs["manifest"])["settings"]["norms"] is False
+    assert "norm-based attention left out" in capsys.readouterr().err

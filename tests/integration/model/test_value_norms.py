@@ -12,11 +12,13 @@ from generator.model.value_norms import (
     capture_value_norms,
     head_outputs,
     output_projection,
+    unsupported,
 )
 from tests.helpers import make_tiny_decoder, make_tiny_model
 
 ENCODERS = ("bert", "roberta")
-DECODERS = ("gpt2", "llama", "gpt_neox", "opt", "qwen2")
+DECODERS = ("gpt2", "llama", "gpt_neox", "opt", "qwen2", "qwen3", "mistral", "gemma2",
+            "gemma3_text", "phi3")
 
 
 def _model(kind: str, folder):
@@ -77,3 +79,17 @@ def test_head_outputs_rebuild_the_attention_output(kind: str, tmp_path) -> None:
         for b, n in ((0, 9), (1, 6)):
             torch.testing.assert_close(rebuilt[b, :n], actual[b, :n], atol=1e-5, rtol=0)
         torch.testing.assert_close(norms[layer].double(), f.norm(dim=-1), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["albert", "mpnet", "distilbert"])
+def test_encoders_whose_values_cannot_be_captured_say_why(kind: str, tmp_path) -> None:
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(make_tiny_model(tmp_path / kind, kind),
+                                      attn_implementation="eager")
+    assert "no attention layer" in unsupported(model, 2)
+
+
+def test_supported_models_say_nothing(tmp_path) -> None:
+    assert unsupported(_model("bert", tmp_path / "bert"), 2) is None
+    assert unsupported(_model("llama", tmp_path / "llama"), 2) is None
