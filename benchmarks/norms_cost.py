@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--analyses", default="",
+                        help="comma list of general analyses to time (default: all of them)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
@@ -56,7 +58,10 @@ def main() -> None:
                                   tokenizer=lm.tokenizer, kind=lm.kind)
         analysis: dict[str, list[float]] = {}
         for _ in range(args.repeats):
+            chosen = [a for a in args.analyses.split(",") if a]
             for spec in analyses_for("general", lm.kind, config):
+                if chosen and spec.name not in chosen:
+                    continue
                 acc = spec.accumulator(context)
                 start = time.perf_counter()
                 for batch in batches:
@@ -71,6 +76,7 @@ def main() -> None:
     print(f"forward without norms {off:.2f} s, with norms {on:.2f} s "
           f"({100 * (on / off - 1):+.1f}%)")
     others = sum(min(v) for k, v in analysis.items() if not k.endswith("norm_shares"))
+    print(f"forward + timed analyses (norm_shares left out): {off + others:.2f} s")
     for name, values in analysis.items():
         print(f"analysis {name:<20} {min(values):.3f} s")
     norm = sum(min(v) for k, v in analysis.items() if k.endswith("norm_shares"))
