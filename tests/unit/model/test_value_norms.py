@@ -56,6 +56,14 @@ def test_small_norms_keep_their_digits() -> None:
     torch.testing.assert_close(norms, torch.tensor([[[1.0]]]), rtol=1e-3, atol=0)
 
 
+def test_a_rank_deficient_head_falls_back_to_qr() -> None:
+    """W_h = [[1, 0], [0, 0]] has a singular Gram matrix (no Cholesky factor): f(v) = (v0, 0)."""
+    w = torch.tensor([[1.0, 0.0], [0.0, 0.0]])
+    v = torch.tensor([[[[3.0, 4.0], [0.0, 5.0]]]])
+    torch.testing.assert_close(head_norms(v, projection_factor(w, 2)),
+                               torch.tensor([[[3.0, 0.0]]]))
+
+
 def test_output_projection_by_name_and_gpt2_conv1d() -> None:
     from transformers.pytorch_utils import Conv1D
 
