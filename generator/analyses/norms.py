@@ -7,9 +7,12 @@ renormalised per row to sum to 1::
 
     N[i, j] = A[i, j] n_j / sum_k A[i, k] n_k
 
-The surface statistics of general.json are then recomputed on N with the very same code
-(``SurfaceStats`` for an encoder, SPEC section 2; ``CausalSurfaceStats`` for a decoder, SPEC
-section 11, rows i >= 1), written to norms.json as ``norm_<metric>``. Beside them, the mean
+The surface statistics of general.json are then recomputed on N, with the same states,
+denominators and results as ``SurfaceStats`` (an encoder, SPEC section 2) and
+``CausalSurfaceStats`` (a decoder, SPEC section 11, rows i >= 1), written to norms.json as
+``norm_<metric>``. N is never made: each statistic is a diagonal or a matrix-vector product of
+A scaled by ``1 / sum_k A[i, k] n_k`` per row (``norm_weighted`` is the plain definition, for
+tests). Beside them, the mean
 ``||f(x_j)||`` per head over the tokens of each group (``value_norm``: an encoder's [CLS], [SEP],
 punctuation and other tokens; a decoder's position 0, punctuation and other tokens), which says
 why the shares move: Kobayashi et al. found the vectors at [SEP] and [CLS] tiny.
@@ -17,13 +20,12 @@ why the shares move: Kobayashi et al. found the vectors at [SEP] and [CLS] tiny.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import torch
 
 from generator.analyses.base import AnalysisContext, grid
-from generator.analyses.causal import fold, layer_index
+from generator.analyses.causal import fold, layer_index, rows_used
 from generator.analyses.causal_surface import CausalSurfaceStats
 from generator.analyses.surface import SurfaceStats
 from generator.model.batch import AttentionBatch
@@ -42,11 +44,26 @@ def norm_weighted(attentions: torch.Tensor, norms: torch.Tensor) -> torch.Tensor
     return weighted.div_(total.clamp_(min=torch.finfo(total.dtype).tiny))
 
 
-def _norm_batch(batch: AttentionBatch) -> AttentionBatch:
+def _norms_of(batch: AttentionBatch) -> torch.Tensor:
     if batch.value_norms is None:
         raise ValueError("norm-based attention needs batches with value_norms (extraction "
                          "was not asked for them)")
-    return replace(batch, attentions=norm_weighted(batch.attentions, batch.value_norms))
+    return batch.value_norms.to(batch.attentions.dtype)
+
+
+def _inverse_row_totals(a: torch.Tensor, norms: torch.Tensor) -> torch.Tensor:
+    """``1 / sum_k A[i, k] n_k`` per row ``[B, L, H, N]`` (0 for rows that total 0: padding)."""
+    total = torch.matmul(a, norms.unsqueeze(-1)).squeeze(-1)
+    return torch.where(total > 0, 1 / total.clamp(min=torch.finfo(total.dtype).tiny),
+                       torch.zeros((), dtype=total.dtype, device=total.device))
+
+
+def _to_columns(a: torch.Tensor, norms: torch.Tensor, columns: torch.Tensor,
+                inverse: torch.Tensor) -> torch.Tensor:
+    """Per row, the norm-based share ``sum_{j in columns} N[i, j]`` ``[B, L, H, N]``, as one
+    matrix-vector product (the norm-based maps are never materialised)."""
+    weights = norms * columns.to(norms.dtype)[:, None, None, :]
+    return torch.matmul(a, weights.unsqueeze(-1)).squeeze(-1) * inverse
 
 
 def _group_masks(batch: AttentionBatch, groups: tuple[str, ...]) -> dict[str, torch.Tensor]:
@@ -108,9 +125,33 @@ class NormShares(SurfaceStats):
         self._means = _ValueNormMeans(self, ENCODER_GROUPS)
 
     def update(self, batch: AttentionBatch) -> None:
-        super().update(_norm_batch(batch))
-        layers = torch.arange(self.shape[0])
-        self._means.update(self, batch, layers)
+        """SurfaceStats.update on ``N[i, j] = A[i, j] n_j * inverse_i`` without making N:
+        every statistic is a diagonal or a matrix-vector product of A."""
+        a, norms = batch.attentions, _norms_of(batch)
+        inverse = _inverse_row_totals(a, norms)
+        n = batch.lengths.to(a.dtype)[:, None, None]
+        valid, sep = batch.valid.to(a.dtype), batch.is_sep.to(a.dtype)
+        to_sep = _to_columns(a, norms, sep, inverse)
+        n_sep = sep.sum(-1)[:, None, None]
+        n_rest = n - n_sep
+        per_segment = {
+            "self": (a.diagonal(0, -2, -1) * norms * inverse).sum(-1) / n,
+            "next": (a.diagonal(1, -2, -1) * norms[..., 1:] * inverse[..., :-1]).sum(-1) / n,
+            "prev": (a.diagonal(-1, -2, -1) * norms[..., :-1] * inverse[..., 1:]).sum(-1) / n,
+            "cls": _to_columns(a, norms, batch.is_cls, inverse).sum(-1) / n,
+            "sep": to_sep.sum(-1) / n,
+            "punct": _to_columns(a, norms, batch.is_punct, inverse).sum(-1) / n,
+            "sep_sep": (to_sep * sep[:, None, None, :]).sum(-1) / n_sep.clamp(min=1),
+            "rest_sep": (to_sep * (valid - sep)[:, None, None, :]).sum(-1)
+            / n_rest.clamp(min=1),
+        }
+        for metric, values in per_segment.items():
+            state = f"sum_{metric}"
+            setattr(self, state, getattr(self, state) + values.sum(0).double().cpu())
+        self.segments += batch.size
+        self.segments_with_sep += float((n_sep > 0).sum())
+        self.segments_with_rest += float((n_rest > 0).sum())
+        self._means.update(self, batch, torch.arange(self.shape[0]))
 
     def result(self) -> dict[str, Any]:
         metrics = super().result()["metrics"]
@@ -132,8 +173,25 @@ class CausalNormShares(CausalSurfaceStats):
         self._means = _ValueNormMeans(self, DECODER_GROUPS)
 
     def update(self, batch: AttentionBatch) -> None:
-        super().update(_norm_batch(batch))
-        self._means.update(self, batch, layer_index(batch, self.shape[0]).cpu())
+        """CausalSurfaceStats.update on the norm-based maps, without making them (diagonals and
+        matrix-vector products of A, rows i >= 1)."""
+        layers = layer_index(batch, self.shape[0])
+        a, norms = batch.attentions, _norms_of(batch)
+        inverse = _inverse_row_totals(a, norms)[..., 1:]  # rows i >= 1
+        rows = rows_used(batch.lengths).to(a.device)
+        scale = (1 / rows.clamp(min=1).to(a.dtype))[:, None, None]
+        per_segment = {
+            "first": (a[..., 1:, 0] * norms[..., :1] * inverse).sum(-1),
+            "self": (a.diagonal(0, -2, -1)[..., 1:] * norms[..., 1:] * inverse).sum(-1),
+            "prev": (a.diagonal(-1, -2, -1) * norms[..., :-1] * inverse).sum(-1),
+            "punct": _to_columns(a[..., 1:, :], norms, batch.is_punct, inverse).sum(-1),
+        }
+        for metric, values in per_segment.items():
+            fold(getattr(self, f"sum_{metric}"), layers, (values * scale).sum(0))
+        used = float((rows > 0).sum())
+        self.segments.index_add_(0, layers, torch.full((len(layers),), used,
+                                                       dtype=torch.float64))
+        self._means.update(self, batch, layers.cpu())
 
     def result(self) -> dict[str, Any]:
         return {"architecture_kind": "decoder",

@@ -157,3 +157,33 @@ def test_decoder_layer_slices_give_the_whole_batches_digits() -> None:
                                   value_norms=batch.value_norms[:, [layer]].clone(),
                                   layers=torch.tensor([layer])))
     assert sliced.result() == whole.result()
+
+
+def test_every_metric_is_the_surface_statistic_of_the_norm_weighted_maps() -> None:
+    """The fused update against the plain definition: SurfaceStats (CausalSurfaceStats for a
+    decoder) on the materialised maps ``norm_weighted(A, norms)``, random maps and norms."""
+    from generator.analyses.causal_surface import CausalSurfaceStats
+
+    gen = torch.Generator().manual_seed(11)
+    lengths = (8, 5, 6)
+    maps = [random_maps(2, 3, n, gen) for n in lengths]
+    norms = [torch.rand(2, 3, n, generator=gen) * 4 + 0.05 for n in lengths]
+    batch = _with_norms(make_batch(maps, [pair_roles(n, 2) for n in lengths]), norms)
+    plain = replace(batch, attentions=norm_weighted(batch.attentions, batch.value_norms))
+    for fused_type, plain_type, ctx in (
+            (NormShares, SurfaceStats, context(2, 3)),
+            (CausalNormShares, CausalSurfaceStats, causal_batches.context(2, 3))):
+        fused, reference = fused_type(ctx), plain_type(ctx)
+        the_batch = batch
+        if fused_type is CausalNormShares:
+            the_batch = _with_norms(causal_batches.random_batch(2, 3, list(lengths), 4), norms)
+            plain = replace(the_batch, attentions=norm_weighted(the_batch.attentions,
+                                                                the_batch.value_norms))
+        fused.update(the_batch)
+        reference.update(plain)
+        want = reference.result()["metrics"]
+        got = fused.result()["metrics"]
+        assert sorted(got) == sorted(f"norm_{m}" for m in want)
+        for name, values in want.items():
+            torch.testing.assert_close(torch.tensor(got[f"norm_{name}"]), torch.tensor(values),
+                                       atol=2e-6, rtol=0, msg=name)
