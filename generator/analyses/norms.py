@@ -51,19 +51,20 @@ def _norms_of(batch: AttentionBatch) -> torch.Tensor:
     return batch.value_norms.to(batch.attentions.dtype)
 
 
-def _inverse_row_totals(a: torch.Tensor, norms: torch.Tensor) -> torch.Tensor:
-    """``1 / sum_k A[i, k] n_k`` per row ``[B, L, H, N]`` (0 for rows that total 0: padding)."""
-    total = torch.matmul(a, norms.unsqueeze(-1)).squeeze(-1)
+def _row_sums(a: torch.Tensor, norms: torch.Tensor, columns: tuple[torch.Tensor, ...]
+              ) -> tuple[torch.Tensor, ...]:
+    """For each 0/1 column mask ``[B, N]``, ``sum_{j in mask} A[i, j] n_j`` per row
+    ``[B, L, H, rows]``: one matrix product of A with the masked norms side by side (A is read
+    once; the norm-based maps are never made)."""
+    weights = torch.stack([norms * c[:, None, None, :] for c in columns], dim=-1)
+    sums = torch.matmul(a, weights)  # [B, L, H, rows, len(columns)]
+    return sums.unbind(-1)
+
+
+def _inverse(total: torch.Tensor) -> torch.Tensor:
+    """``1 / total`` where the row's total is positive, 0 elsewhere (padding rows)."""
     return torch.where(total > 0, 1 / total.clamp(min=torch.finfo(total.dtype).tiny),
                        torch.zeros((), dtype=total.dtype, device=total.device))
-
-
-def _to_columns(a: torch.Tensor, norms: torch.Tensor, columns: torch.Tensor,
-                inverse: torch.Tensor) -> torch.Tensor:
-    """Per row, the norm-based share ``sum_{j in columns} N[i, j]`` ``[B, L, H, N]``, as one
-    matrix-vector product (the norm-based maps are never materialised)."""
-    weights = norms * columns.to(norms.dtype)[:, None, None, :]
-    return torch.matmul(a, weights.unsqueeze(-1)).squeeze(-1) * inverse
 
 
 def _group_masks(batch: AttentionBatch, groups: tuple[str, ...]) -> dict[str, torch.Tensor]:
@@ -128,19 +129,22 @@ class NormShares(SurfaceStats):
         """SurfaceStats.update on ``N[i, j] = A[i, j] n_j * inverse_i`` without making N:
         every statistic is a diagonal or a matrix-vector product of A."""
         a, norms = batch.attentions, _norms_of(batch)
-        inverse = _inverse_row_totals(a, norms)
         n = batch.lengths.to(a.dtype)[:, None, None]
         valid, sep = batch.valid.to(a.dtype), batch.is_sep.to(a.dtype)
-        to_sep = _to_columns(a, norms, sep, inverse)
+        # one product of A with the norms restricted to all, [CLS], [SEP], punctuation columns
+        total, to_cls, to_sep, to_punct = _row_sums(
+            a, norms, (valid, batch.is_cls.to(a.dtype), sep, batch.is_punct.to(a.dtype)))
+        inverse = _inverse(total)
+        to_cls, to_sep, to_punct = to_cls * inverse, to_sep * inverse, to_punct * inverse
         n_sep = sep.sum(-1)[:, None, None]
         n_rest = n - n_sep
         per_segment = {
             "self": (a.diagonal(0, -2, -1) * norms * inverse).sum(-1) / n,
             "next": (a.diagonal(1, -2, -1) * norms[..., 1:] * inverse[..., :-1]).sum(-1) / n,
             "prev": (a.diagonal(-1, -2, -1) * norms[..., :-1] * inverse[..., 1:]).sum(-1) / n,
-            "cls": _to_columns(a, norms, batch.is_cls, inverse).sum(-1) / n,
+            "cls": to_cls.sum(-1) / n,
             "sep": to_sep.sum(-1) / n,
-            "punct": _to_columns(a, norms, batch.is_punct, inverse).sum(-1) / n,
+            "punct": to_punct.sum(-1) / n,
             "sep_sep": (to_sep * sep[:, None, None, :]).sum(-1) / n_sep.clamp(min=1),
             "rest_sep": (to_sep * (valid - sep)[:, None, None, :]).sum(-1)
             / n_rest.clamp(min=1),
@@ -177,14 +181,16 @@ class CausalNormShares(CausalSurfaceStats):
         matrix-vector products of A, rows i >= 1)."""
         layers = layer_index(batch, self.shape[0])
         a, norms = batch.attentions, _norms_of(batch)
-        inverse = _inverse_row_totals(a, norms)[..., 1:]  # rows i >= 1
+        valid = batch.valid.to(a.dtype)
+        total, to_punct = _row_sums(a[..., 1:, :], norms, (valid, batch.is_punct.to(a.dtype)))
+        inverse = _inverse(total)  # rows i >= 1
         rows = rows_used(batch.lengths).to(a.device)
         scale = (1 / rows.clamp(min=1).to(a.dtype))[:, None, None]
         per_segment = {
             "first": (a[..., 1:, 0] * norms[..., :1] * inverse).sum(-1),
             "self": (a.diagonal(0, -2, -1)[..., 1:] * norms[..., 1:] * inverse).sum(-1),
             "prev": (a.diagonal(-1, -2, -1) * norms[..., :-1] * inverse).sum(-1),
-            "punct": _to_columns(a[..., 1:, :], norms, batch.is_punct, inverse).sum(-1),
+            "punct": (to_punct * inverse).sum(-1),
         }
         for metric, values in per_segment.items():
             fold(getattr(self, f"sum_{metric}"), layers, (values * scale).sum(0))
