@@ -112,8 +112,11 @@ def run_batch(
     inputs, bare = _batch_inputs(lm, chosen, indices)
     timings = timings or Timings()
     captured: dict[int, torch.Tensor] = {}
-    capture = (capture_value_norms(lm.model, captured.__setitem__) if norms
-               else contextlib.nullcontext())
+
+    def keep(layer: int, values: torch.Tensor) -> None:  # gathered where the inputs are
+        captured[layer] = values.to(lm.device)
+
+    capture = capture_value_norms(lm.model, keep) if norms else contextlib.nullcontext()
     with timings.stage("model forward"), torch.inference_mode(), capture:
         attentions = forward_attentions(lm, inputs)
     att = torch.stack(attentions, dim=1).float()  # [B, L, H, N, N]
@@ -159,8 +162,10 @@ def run_batch_sliced(
                             layers=torch.tensor([layer], dtype=torch.long)).to(att.device))
 
     def work() -> None:
-        capture = (capture_value_norms(lm.model, pending.__setitem__) if norms
-                   else contextlib.nullcontext())
+        def keep(layer: int, values: torch.Tensor) -> None:  # where the inputs are
+            pending[layer] = values.to(lm.device)
+
+        capture = capture_value_norms(lm.model, keep) if norms else contextlib.nullcontext()
         try:
             with torch.inference_mode(), capture, capture_layers(lm.model, consume):
                 lm.model(**inputs)
