@@ -252,7 +252,10 @@ class GradientExtractor:
         inputs = self._inputs(chosen, indices)
         timings = timings or Timings()
         captured: dict[int, torch.Tensor] = {}
-        capture = (capture_value_norms(self.module, captured.__setitem__) if self.norms
+        def keep(layer: int, values: torch.Tensor) -> None:
+            captured[layer] = values.to(self.lm.device)
+
+        capture = (capture_value_norms(self.module, keep) if self.norms
                    else contextlib.nullcontext())
         with timings.stage("gradients forward+backward"), torch.enable_grad():
             with capture:
