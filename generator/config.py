@@ -219,6 +219,11 @@ class BuildConfig:
     offline_site: bool = setting(
         True, "Also build OUT/site-offline for file://",
         "also build `OUT/site-offline` for opening from a plain folder (`file://`)")
+    norms: bool = setting(
+        True, "Norm-based attention (Kobayashi et al. 2020) beside the raw weights",
+        "norm-based attention (Kobayashi et al. 2020): weights scaled by the size of what they "
+        "move, `norms.json`")
+    """SPEC 10. Captured in the same forward pass as the weights (docs/performance.md)."""
     gradient_segments: int = setting(
         64, "Segments sampled for attention gradients (Figure 3); 0 = off",
         "segments (seeded sample) for attention gradients (Figure 3); 0 = off", minimum=0)

@@ -28,6 +28,7 @@ from generator.model.cache import (
 from generator.model.extraction import extract, plan_batches
 from generator.model.layer_capture import attention_layers
 from generator.model.loading import LoadedModel, load_model
+from generator.model.value_norms import unsupported
 from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
 from generator.shards import (
@@ -67,12 +68,14 @@ class StreamRun:
     def __init__(self, stream: str, lm: LoadedModel, config: BuildConfig, data: Any = None
                  ) -> None:
         self.lm = lm
-        self.specs = analyses_for(stream, lm.kind)
+        self.specs = analyses_for(stream, lm.kind, config)
         context = AnalysisContext(lm.num_layers, lm.num_heads, config, data,
                                   tokenizer=lm.tokenizer, kind=lm.kind)
         self.accumulators = [spec.accumulator(context) for spec in self.specs]
         self.reductions = [acc.reductions for acc in self.accumulators]
         self.num_layers = lm.num_layers
+        self.needs_norms = any(spec.accumulator.needs_value_norms for spec in self.specs)
+        """Whether an analysis of the stream reads ``AttentionBatch.value_norms``."""
         self._slices: list[AttentionBatch] = []
         """Layer slices of the current batch, kept for the analyses that need whole batches
         (only while such an analysis is registered for the stream)."""
@@ -120,7 +123,10 @@ class StreamRun:
             raise ValueError(f"layer slices of one batch hold layers {seen}")
         parts = sorted(self._slices, key=lambda part: part.layer_ids()[0])
         self._slices = []
-        whole = replace(parts[0], layers=None,
+        norms = None
+        if all(part.value_norms is not None for part in parts):
+            norms = torch.cat([part.value_norms for part in parts], dim=1)
+        whole = replace(parts[0], layers=None, value_norms=norms,
                         attentions=torch.cat([part.attentions for part in parts], dim=1))
         self._feed(whole, rest, timings)
 
@@ -166,20 +172,22 @@ class StreamRun:
 
 
 def attention_key(lm: LoadedModel, segments: Sequence[Segment], config: BuildConfig,
-                  skip: Collection[int] = ()) -> str:
+                  skip: Collection[int] = (), norms: bool = False) -> str:
     """The attention cache key: everything that changes the cached tensors. The model
     (config and whole-file content hashes), the segments (ids, token types, word alignment:
     max_len, token_types and the seed show there), the forward pass's precision and device, the
     library versions, the segments left out and (when it cuts the stream) the block size. The
     attention tap is not part of it: it returns
     the very tensors of the whole pass. The batch size is not either (an entry read back keeps the
-    batches it was written in)."""
+    batches it was written in). ``norms``: the entry also holds the value norms (an entry
+    without them cannot serve the norm-based analysis)."""
     return cache_key({"model": lm.fingerprint, "segments": segments_digest(segments),
                       "precision": config.precision, "device": config.device,
                       "versions": numeric_versions(),
                       **({"skip": sorted(skip)} if skip else {}),
                       **({"block": config.shard_block}
-                         if len(segments) > config.shard_block else {})})
+                         if len(segments) > config.shard_block else {}),
+                      **({"norms": True} if norms else {})})
 
 
 def stream_batches(
@@ -193,9 +201,11 @@ def stream_batches(
     extractor: BatchSource | None = None,
     skip: Collection[int] = (),
     budget: CacheBudget | None = None,
+    norms: bool = False,
 ) -> Iterator[AttentionBatch]:
     """One pass of extraction over a stream's segments: ``extractor`` when the stream brings its
-    own, else the cached attention extraction (leaving out the segments at ``skip``).
+    own, else the cached attention extraction (leaving out the segments at ``skip``); ``norms``:
+    its batches carry ``value_norms`` (a stream's own extractor decides that itself).
 
     A complete cache entry is read whatever its size; a new one is written only while the
     build's ``budget`` (``cache_max_gb``, for every stream together; None: this stream's own)
@@ -213,7 +223,7 @@ def stream_batches(
         size = attention_bytes(plan_batches(segments, config.batch_size, skip),
                                [len(s) for s in segments], lm.num_layers * lm.num_heads)
         cache = AttentionCache(config.cache_root / "attention",
-                               attention_key(lm, segments, config, skip),
+                               attention_key(lm, segments, config, skip, norms),
                                {"stream": stream, "model": lm.name, "bytes": size,
                                 "segments": len(segments) - len(set(skip))})
         if cache.complete:
@@ -224,7 +234,7 @@ def stream_batches(
             cache = None
     yield from extract(lm, segments, batch_size=config.batch_size, cache=cache,
                        description=description, timings=timings, skip=skip, sliced=sliced,
-                       block=config.shard_block)
+                       block=config.shard_block, norms=norms)
 
 
 def slice_layers(stream: str, lm: LoadedModel, segments: Sequence[Segment], config: BuildConfig,
@@ -336,9 +346,10 @@ def stream_states(prepared: dict[str, StreamInput], lm: LoadedModel, config: Bui
         outside = [i for i in range(len(stream.segments)) if not first * block <= i < stop * block]
         leave_out = sorted({*skip.get(name, ()), *outside})
         positions = torch.tensor(stream.lends.positions if lent else [], dtype=torch.long)
+        norms = runs[name].needs_norms or (borrower is not None and borrower.needs_norms)
         for batch in stream_batches(name, lm, stream.segments, config, timings=timings,
                                     description=stream.description, extractor=stream.extractor,
-                                    skip=leave_out, budget=budget):
+                                    skip=leave_out, budget=budget, norms=norms):
             at = int(batch.index[0]) // block
             runs[name].update(batch, timings, "own", at)
             if borrower is not None:  # the same maps, numbered as the borrower's segments
@@ -373,6 +384,19 @@ def stream_documents(prepared: dict[str, StreamInput], lm: LoadedModel, config: 
     return documents
 
 
+def norms_available(config: BuildConfig, lm: LoadedModel) -> BuildConfig:
+    """``config``, with ``norms`` turned off (and said so) when the model's values cannot be
+    captured (``value_norms.unsupported``): the build goes on without norms.json, and its
+    manifest says ``norms: false``."""
+    if not config.norms:
+        return config
+    reason = unsupported(lm.model, lm.num_layers)
+    if reason is None:
+        return config
+    say(f"norm-based attention left out: {reason} (norms.json not written)")
+    return replace(config, norms=False)
+
+
 def model_summary(lm: LoadedModel) -> dict[str, Any]:
     """The ``model`` key of every results document; a decoder's also says
     ``architecture_kind: "decoder"`` (an encoder's says nothing, as before decoders existed)."""
@@ -402,6 +426,7 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True,
         if (notice := max_len_notice(config, lm)) is not None:
             say(notice)
         check_layer_slices(config, lm)
+        config = norms_available(config, lm)
         # Every stream reads its input before any is run, so a broken file fails in seconds.
         prepared, seconds = prepare_streams(config, lm, timings)
     finally:

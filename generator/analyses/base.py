@@ -51,6 +51,10 @@ class Accumulator:
     and ends with the same states as from whole batches. The pipeline assembles whole batches
     for an accumulator without it (holding every layer of a batch, for that analysis only)."""
 
+    needs_value_norms: ClassVar[bool] = False
+    """True when ``update`` reads ``AttentionBatch.value_norms``: extraction of the stream (and
+    of a stream lending it batches) then captures them."""
+
     def __init__(self, context: AnalysisContext) -> None:
         self.context = context
         self._reductions: dict[str, Reduction] = {}

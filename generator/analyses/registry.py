@@ -33,6 +33,7 @@ from generator.analyses.examples import AttentionExamples
 from generator.analyses.gradients import GradientImportance, add_gradient_layer_means
 from generator.analyses.headmap import add_head_map
 from generator.analyses.induction import InductionScores
+from generator.analyses.norms import CausalNormShares, NormShares, add_norm_layer_means
 from generator.analyses.sinks import add_sinks
 from generator.analyses.surface import SurfaceStats, add_layer_means
 from generator.analyses.syntax import DependencySyntax
@@ -57,6 +58,9 @@ class AnalysisSpec:
     results_file: str
     kinds: tuple[Kind, ...] = ("encoder",)
     """The model kinds (``LoadedModel.kind``) the analysis serves."""
+    when: str | None = None
+    """A boolean ``BuildConfig`` setting that must be on for the analysis to run (None:
+    always)."""
 
     @property
     def name(self) -> str:
@@ -100,6 +104,9 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(GradientImportance, stream="gradients", results_file="gradients", kinds=BOTH),
     AnalysisSpec(InductionScores, stream="synthetic", results_file="general", kinds=DECODER),
     AnalysisSpec(NoBosSurface, stream="no_bos", results_file="general", kinds=DECODER),
+    AnalysisSpec(NormShares, stream="general", results_file="norms", when="norms"),
+    AnalysisSpec(CausalNormShares, stream="general", results_file="norms", kinds=DECODER,
+                 when="norms"),
 )
 
 MODEL_STEPS: dict[str, ModelStepSpec] = {
@@ -110,6 +117,7 @@ PostProcessor = Callable[[dict[str, dict[str, Any]]], None]
 
 POSTPROCESSORS: tuple[PostProcessor, ...] = (
     add_layer_means,
+    add_norm_layer_means,
     add_sinks,  # decoders only (general.json with a "first" metric)
     add_head_map,
     add_behaviour_labels,
@@ -117,6 +125,9 @@ POSTPROCESSORS: tuple[PostProcessor, ...] = (
 )
 
 
-def analyses_for(stream: str, kind: str = "encoder") -> list[AnalysisSpec]:
-    """The analyses of ``stream`` that serve models of ``kind``, in registry order."""
-    return [spec for spec in ANALYSES if spec.stream == stream and kind in spec.kinds]
+def analyses_for(stream: str, kind: str = "encoder", config: Any = None
+                 ) -> list[AnalysisSpec]:
+    """The analyses of ``stream`` that serve models of ``kind``, in registry order; with a
+    ``config``, only those whose ``when`` setting is on."""
+    return [spec for spec in ANALYSES if spec.stream == stream and kind in spec.kinds
+            and (config is None or spec.when is None or getattr(config, spec.when))]

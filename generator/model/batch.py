@@ -29,6 +29,10 @@ class AttentionBatch:
     """[L'] int64: the model layers the layer axis of ``attentions`` holds, when a batch carries
     only some of them (per-layer extraction of large decoders folds each layer into the
     analyses as it is produced); None: every layer, 0..L-1. See ``layer_ids``."""
+    value_norms: torch.Tensor | None = None
+    """[B, L, H, N] float32: ``||f(x_j)||`` of each head and token j (``generator.model.
+    value_norms``; padding zero), the layer axis as ``attentions``'s; None when extraction was
+    not asked for them (``--no-norms``, or a stream without the norm-based analysis)."""
 
     @property
     def size(self) -> int:

@@ -30,9 +30,10 @@ from safetensors.torch import load_file, save_file
 from generator.model.batch import AttentionBatch
 from generator.swap import remove_dead
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 """Part of every key: bump it when what an entry holds, or how it is made, changes (2: the model
-fingerprint hashes whole files, and the key holds the library and headatlas versions)."""
+fingerprint hashes whole files, and the key holds the library and headatlas versions; 3: a batch
+may hold ``value_norms``, the norm-based attention's, when the key says ``norms``)."""
 KEEP_ENTRIES = 6
 """Complete entries kept (the most recently used): at least every cached stream of one build (a
 decoder's general, coref, syntax, synthetic and no-BOS streams are five), so that a rebuild

@@ -23,6 +23,7 @@ from generator.model.batch import AttentionBatch
 from generator.model.cache import AttentionCache
 from generator.model.layer_capture import capture_layers
 from generator.model.loading import LoadedModel
+from generator.model.value_norms import capture_value_norms, zero_padding_norms
 from generator.progress import track
 from generator.timings import Timings
 
@@ -99,27 +100,48 @@ def _batch_inputs(lm: LoadedModel, chosen: Sequence[Segment], indices: list[int]
     return inputs, bare
 
 
+def stacked_norms(norms: dict[int, torch.Tensor], num_layers: int, lengths: Sequence[int]
+                  ) -> torch.Tensor:
+    """The per-layer norms ``{layer: [B, H, N]}`` of one pass as ``[B, L, H, N]``, padding
+    zeroed."""
+    if sorted(norms) != list(range(num_layers)):
+        raise RuntimeError(f"value norms captured for layers {sorted(norms)} of {num_layers}")
+    return zero_padding_norms(torch.stack([norms[k] for k in range(num_layers)], dim=1),
+                              list(lengths))
+
+
 def run_batch(
-    lm: LoadedModel, segments: Sequence[Segment], indices: list[int], timings: Timings | None = None
+    lm: LoadedModel, segments: Sequence[Segment], indices: list[int],
+    timings: Timings | None = None, *, norms: bool = False,
 ) -> AttentionBatch:
     """One forward pass with attentions; padding rows and columns are zeroed. The batch stays on
-    the model's device (``batch.to("cpu")`` for host work)."""
+    the model's device (``batch.to("cpu")`` for host work). ``norms``: the batch also carries
+    ``value_norms`` (norm-based attention), captured in the same pass."""
     chosen = [segments[i] for i in indices]
     inputs, bare = _batch_inputs(lm, chosen, indices)
     timings = timings or Timings()
-    with timings.stage("model forward"), torch.inference_mode():
+    captured: dict[int, torch.Tensor] = {}
+
+    def keep(layer: int, values: torch.Tensor) -> None:  # gathered where the inputs are
+        captured[layer] = values.to(lm.device)
+
+    capture = capture_value_norms(lm.model, keep) if norms else contextlib.nullcontext()
+    with timings.stage("model forward"), torch.inference_mode(), capture:
         attentions = forward_attentions(lm, inputs)
     # [B, L, H, N, N], gathered on the inputs' device (--device auto: layers on several GPUs)
     att = torch.stack([a.to(lm.device) for a in attentions], dim=1).float()
-    zero_padding(att, [len(s) for s in chosen])
-    return replace(bare, attentions=att).to(att.device)
+    lengths = [len(s) for s in chosen]
+    zero_padding(att, lengths)
+    value_norms = stacked_norms(captured, att.shape[1], lengths) if norms else None
+    return replace(bare, attentions=att, value_norms=value_norms).to(att.device)
 
 
 _DONE = object()
 
 
 def run_batch_sliced(
-    lm: LoadedModel, segments: Sequence[Segment], indices: list[int], timings: Timings | None = None
+    lm: LoadedModel, segments: Sequence[Segment], indices: list[int],
+    timings: Timings | None = None, *, norms: bool = False,
 ) -> Iterator[AttentionBatch]:
     """One forward pass that yields one batch per layer as the model produces it
     (``layers=tensor([l])``, padding zeroed, otherwise as ``run_batch``): the consumer folds a
@@ -127,13 +149,15 @@ def run_batch_sliced(
 
     The pass runs under ``capture_layers`` in a worker thread that waits after each layer until
     the consumer has taken it (a queue of one), so the maps are those of the whole path bit for
-    bit. Closing the generator early stops the pass at its next layer."""
+    bit. Closing the generator early stops the pass at its next layer. ``norms``: each slice
+    also carries its layer's ``value_norms`` ([B, 1, H, N])."""
     chosen = [segments[i] for i in indices]
     inputs, bare = _batch_inputs(lm, chosen, indices)
     lengths = [len(s) for s in chosen]
     handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop = threading.Event()
     timings = timings or Timings()
+    pending: dict[int, torch.Tensor] = {}  # a layer's norms, captured just before its weights
 
     def consume(layer: int, weights: torch.Tensor) -> None:
         if stop.is_set():
@@ -144,12 +168,18 @@ def run_batch_sliced(
         if att.data_ptr() == weights.data_ptr():
             att = att.clone()  # the layer still multiplies ``weights`` with its values
         zero_padding(att, lengths)
-        handoff.put(replace(bare, attentions=att,
+        value_norms = (zero_padding_norms(pending.pop(layer).unsqueeze(1), lengths) if norms
+                       else None)
+        handoff.put(replace(bare, attentions=att, value_norms=value_norms,
                             layers=torch.tensor([layer], dtype=torch.long)).to(att.device))
 
     def work() -> None:
+        def keep(layer: int, values: torch.Tensor) -> None:  # where the inputs are
+            pending[layer] = values.to(lm.device)
+
+        capture = capture_value_norms(lm.model, keep) if norms else contextlib.nullcontext()
         try:
-            with torch.inference_mode(), capture_layers(lm.model, consume):
+            with torch.inference_mode(), capture, capture_layers(lm.model, consume):
                 lm.model(**inputs)
             handoff.put(_DONE)
         except _Stopped:
@@ -194,18 +224,20 @@ def extract(
     skip: Collection[int] = (),
     sliced: bool = False,
     block: int = 0,
+    norms: bool = False,
 ) -> Iterator[AttentionBatch]:
     """Yield attention batches, from the cache when a complete entry exists, else from the model
     (writing the cache as it goes and committing it only at the end). The segments at ``skip``
     are left out; ``batch.index`` is always the position in ``segments``. ``sliced``: a decoder's
     batches one layer at a time (``run_batch_sliced``), never cached. ``block``: batches stay
-    within blocks of that many indices (``plan_batches``)."""
+    within blocks of that many indices (``plan_batches``). ``norms``: batches carry
+    ``value_norms`` too (a cache entry holds them when its key says so, ``attention_key``)."""
     if sliced:
         if cache is not None:
             raise ValueError("sliced extraction is never cached")
         plan = plan_batches(segments, batch_size, skip, block)
         for indices in track(plan, len(plan), description):
-            yield from run_batch_sliced(lm, segments, indices, timings)
+            yield from run_batch_sliced(lm, segments, indices, timings, norms=norms)
         return
     if cache is not None and cache.complete:
         yield from track(cache.read(), cache.num_batches(), f"{description} (cached)")
@@ -214,7 +246,7 @@ def extract(
     writer = cache.writer() if cache is not None else None
     try:
         for indices in track(plan, len(plan), description):
-            batch = run_batch(lm, segments, indices, timings)
+            batch = run_batch(lm, segments, indices, timings, norms=norms)
             if writer is not None:
                 writer.add(batch)
             yield batch

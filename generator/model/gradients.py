@@ -22,6 +22,7 @@ Batches are never cached: the gradients depend on the objective and its random d
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +32,9 @@ import torch
 from generator.encoding.segment import Segment
 from generator.errors import HeadAtlasError
 from generator.model.batch import AttentionBatch
-from generator.model.extraction import plan_batches
+from generator.model.extraction import plan_batches, stacked_norms
 from generator.model.loading import LoadedModel
+from generator.model.value_norms import capture_value_norms
 from generator.progress import track
 from generator.timings import Timings
 
@@ -143,6 +145,9 @@ class GradientExtractor:
         self.objective = objective
         self.module = module if module is not None else lm.model
         self.note = ""
+        self.norms = False
+        """Whether batches carry ``value_norms`` (set when they are lent to the general
+        stream's norm-based analysis)."""
         if objective == MASKED_LM:
             mask_id = lm.tokenizer.mask_token_id
             if mask_id is None:
@@ -246,8 +251,15 @@ class GradientExtractor:
         chosen = [segments[i] for i in indices]
         inputs = self._inputs(chosen, indices)
         timings = timings or Timings()
+        captured: dict[int, torch.Tensor] = {}
+        def keep(layer: int, values: torch.Tensor) -> None:
+            captured[layer] = values.to(self.lm.device)
+
+        capture = (capture_value_norms(self.module, keep) if self.norms
+                   else contextlib.nullcontext())
         with timings.stage("gradients forward+backward"), torch.enable_grad():
-            per_segment, attentions = self.losses(inputs)
+            with capture:
+                per_segment, attentions = self.losses(inputs)
             grads = torch.autograd.grad(per_segment.sum(), attentions)
         # [B, L, H, N, N] on the inputs' device (--device auto: layers on several GPUs)
         dev = self.lm.device
@@ -267,7 +279,9 @@ class GradientExtractor:
         batch = GradientBatch(
             attentions=(att * keep).contiguous(), input_ids=ids, roles=roles, word_ids=word_ids,
             lengths=valid.sum(1), index=torch.tensor(indices, dtype=torch.long),
-            gradients=(grad * keep).contiguous())
+            gradients=(grad * keep).contiguous(),
+            value_norms=stacked_norms(captured, att.shape[1], [len(s) for s in chosen])
+            if self.norms else None)
         return batch.to(att.device)
 
     def __call__(self, segments: Sequence[Segment], *, batch_size: int, description: str,

@@ -37,8 +37,13 @@ CAPTURE = "headatlas_capture"
 """The attention implementation name ``capture_layers`` sets while it is active."""
 
 Consumer = Callable[[int, torch.Tensor], None]
+ValueConsumer = Callable[[torch.nn.Module, torch.Tensor], None]
+"""Sees ``(attention_module, value[B, H_kv, N, d])``: the value states exactly as the layer
+mixes them (value bias included, before any key/value head repetition)."""
 
 _consumer: ContextVar[Consumer | None] = ContextVar("headatlas_layer_consumer", default=None)
+_value_consumer: ContextVar[ValueConsumer | None] = ContextVar("headatlas_value_consumer",
+                                                               default=None)
 
 
 def _capture_attention(module: torch.nn.Module, query: torch.Tensor, key: torch.Tensor,
@@ -48,6 +53,9 @@ def _capture_attention(module: torch.nn.Module, query: torch.Tensor, key: torch.
     eager = getattr(sys.modules[type(module).__module__], "eager_attention_forward", None)
     if eager is None:
         raise RuntimeError(f"{type(module).__name__} has no eager_attention_forward to capture")
+    see = _value_consumer.get()
+    if see is not None:  # before the weights, so a layer's consumer finds its values ready
+        see(module, value)
     out, weights = eager(module, query, key, value, attention_mask, **kwargs)
     consume = _consumer.get()
     if consume is not None:
@@ -86,17 +94,34 @@ def capture_layers(model: torch.nn.Module, consume: Consumer) -> Iterator[None]:
     weights)`` for each attention layer in order, ``weights[b, h, i, j]`` post-softmax, query
     heads. The previous attention implementation is restored on exit; nested blocks hand the
     weights to the innermost consumer."""
+    with _capturing(model, _consumer, consume):
+        yield
+
+
+@contextmanager
+def capture_values(model: torch.nn.Module, see: ValueConsumer) -> Iterator[None]:
+    """Within the block, every attention layer of ``model`` calls ``see(module, value)`` with
+    its value states ``[B, H_kv, N, d]`` just before it mixes them (``generator.model.
+    value_norms`` turns them into the norm-based view). May enclose ``capture_layers`` or be
+    enclosed by it; the attention weights stay bit for bit those of eager attention."""
+    with _capturing(model, _value_consumer, see):
+        yield
+
+
+@contextmanager
+def _capturing(model: torch.nn.Module, slot: ContextVar[Any], consumer: Any) -> Iterator[None]:
+    """Run ``model`` with the capturing attention function, ``consumer`` set in ``slot``."""
     if not attention_layers(model):
         raise ValueError(f"{type(model).__name__} has no attention layer that can be captured")
     _register()
     previous = model.config._attn_implementation
-    token = _consumer.set(consume)
+    token = slot.set(consumer)
     model.set_attn_implementation(CAPTURE)
     try:
         yield
     finally:
         model.set_attn_implementation(previous)
-        _consumer.reset(token)
+        slot.reset(token)
 
 
 def pad_right(sequences: Sequence[Sequence[int]], pad_id: int

@@ -36,6 +36,8 @@ def prepare_gradients(config: BuildConfig, lm: LoadedModel, *,
     chosen = sorted(random.Random(config.seed).sample(range(len(segments)), k))
     sample = [segments[i] for i in chosen]
     extractor = GradientExtractor.for_model(lm, seed=config.seed)
+    lends = extractor.objective in UNCHANGED_INPUT
+    extractor.norms = config.norms and lends  # the lent batches serve the norm-based analysis
     corpus = {**(general_header or {}).get("corpus", {}), "segments": len(sample),
               "tokens": sum(len(s) for s in sample), "sampled_from": len(segments)}
     return StreamInput(segments=sample, data=sample,
@@ -43,4 +45,4 @@ def prepare_gradients(config: BuildConfig, lm: LoadedModel, *,
                        inputs=general_inputs or {},
                        description="Attention gradients (general corpus sample)",
                        extractor=extractor,
-                       lends=Lending(chosen) if extractor.objective in UNCHANGED_INPUT else None)
+                       lends=Lending(chosen) if lends else None)

@@ -21,7 +21,7 @@ from tests.integration.analyses.test_coref_build import CONLLU
 
 TREEBANK = "tests/fixtures/syntax_small.conllu"
 DECODER_METRICS = {"first", "self", "prev", "punct", "entropy", "entropy_normalised"}
-RESULT_FILES = {"general", "examples", "heads", "coref", "syntax", "gradients"}
+RESULT_FILES = {"general", "examples", "heads", "coref", "syntax", "gradients", "norms"}
 
 
 @pytest.fixture()
@@ -72,6 +72,12 @@ def test_every_decoder_architecture_builds_complete_results(tiny_decoder_dir, co
     assert shape(sinks["has_sink"]) == (layers, heads) and len(sinks["layer_rate"]) == layers
     assert shape(sinks["position"]["verdict"]) == (layers, heads)
     assert general["no_bos"]["segments"] == segments  # under 64: every segment, without BOS
+    norms = docs["norms"]  # norm-based shares: the same statistics, all rows i >= 1 are shares
+    assert set(norms["metrics"]) == {"norm_first", "norm_self", "norm_prev", "norm_punct"}
+    assert norms["segments"] == segments and norms["architecture_kind"] == "decoder"
+    for name, grid in norms["metrics"].items():
+        assert shape(grid) == (layers, heads), name
+        assert all(0 <= v <= 1.0 + 1e-6 for row in grid for v in row), name
     assert set(general["no_bos"]["metrics"]) == {"first", "self", "prev", "punct"}
     induction = general["induction"]
     assert shape(induction["induction"]) == shape(induction["duplicate"]) == (layers, heads)
@@ -332,9 +338,9 @@ def test_a_rebuild_reads_every_decoder_stream_from_the_cache(tiny_decoder_dir, c
     calls: list[int] = []
     real = extraction.run_batch
 
-    def run_batch(lm, segments, indices, timings=None):
+    def run_batch(lm, segments, indices, timings=None, **options):
         calls.append(len(indices))
-        return real(lm, segments, indices, timings)
+        return real(lm, segments, indices, timings, **options)
 
     monkeypatch.setattr(extraction, "run_batch", run_batch)
     again = build(tiny_decoder_dir("llama"), tmp_path / "out", *args)

@@ -11,7 +11,7 @@ import generator.model.extraction as extraction
 from generator.cli.main import main
 from tests.helpers import SAMPLE_TEXT
 
-GENERAL_FILES = ("general", "heads", "examples")
+GENERAL_FILES = ("general", "heads", "examples", "norms")
 
 
 @pytest.fixture()
@@ -28,11 +28,11 @@ def counting_run_batch(monkeypatch) -> list[int]:
     first: list[int] = []
     real = extraction.run_batch
 
-    def run_batch(lm, segments, indices, timings=None):
+    def run_batch(lm, segments, indices, timings=None, **options):
         first[:] = first or [id(segments)]
         if id(segments) == first[0]:
             seen.extend(indices)
-        return real(lm, segments, indices, timings)
+        return real(lm, segments, indices, timings, **options)
 
     monkeypatch.setattr(extraction, "run_batch", run_batch)
     return seen

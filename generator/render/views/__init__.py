@@ -10,11 +10,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from generator.render.site_data import SiteData
-from generator.render.views import coref, examples, general, gradients, heads, probes, syntax
+from generator.render.views import (
+    coref,
+    examples,
+    general,
+    gradients,
+    heads,
+    norms,
+    probes,
+    syntax,
+)
 from generator.render.views.base import ExtraPage, View
 
-VIEWS: tuple[View, ...] = (general.VIEW, gradients.VIEW, probes.VIEW, syntax.VIEW, coref.VIEW,
-                           heads.VIEW, examples.VIEW)
+VIEWS: tuple[View, ...] = (general.VIEW, gradients.VIEW, norms.VIEW, probes.VIEW, syntax.VIEW,
+                           coref.VIEW, heads.VIEW, examples.VIEW)
 """In the order of the home page's findings. (Pages are listed by file name; head and layer
 pages have general's section first, examples' last, the others by file name.)"""
 

@@ -12,9 +12,11 @@ from generator.analyses.distances import HeadDistances
 from generator.analyses.examples import AttentionExamples
 from generator.analyses.gradients import GradientImportance
 from generator.analyses.induction import InductionScores
+from generator.analyses.norms import CausalNormShares
 from generator.analyses.registry import MODEL_STEPS, POSTPROCESSORS, STREAMS, analyses_for
 from generator.analyses.sinks import add_sinks
 from generator.analyses.syntax import DependencySyntax
+from generator.config import BuildConfig
 from generator.streams.base import Need, preparation_order
 
 
@@ -47,9 +49,13 @@ def test_an_encoder_gets_exactly_the_analyses_it_had_before_decoders():
     assert encoder_streams == ["general", "coref", "syntax", "gradients"]
     by_stream = {name: [spec.name for spec in analyses_for(name, "encoder")]
                  for name in encoder_streams}
-    assert by_stream == {"general": ["surface", "entropy", "examples", "distances", "blocks"],
+    assert by_stream == {"general": ["surface", "entropy", "examples", "distances", "blocks",
+                                     "norm_shares"],
                          "coref": ["coref"], "syntax": ["syntax"], "gradients": ["gradients"]}
     assert analyses_for("general") == analyses_for("general", "encoder")
+    # the norm-based analysis writes its own file, so the others' documents are as before
+    assert [spec.results_file for spec in analyses_for("general", "encoder")
+            if spec.name == "norm_shares"] == ["norms"]
     assert [name for name, entry in MODEL_STEPS.items() if "encoder" in entry.kinds] == ["probes"]
 
 
@@ -61,7 +67,7 @@ def test_a_decoder_gets_the_analyses_of_spec_section_11():
     assert got == {
         "general": [(CausalSurfaceStats, "general"), (CausalEntropy, "general"),
                     (AttentionExamples, "examples"), (HeadDistances, "heads"),
-                    (BlockMass, "heads")],
+                    (BlockMass, "heads"), (CausalNormShares, "norms")],
         "coref": [(CorefHeads, "coref")],
         "syntax": [(DependencySyntax, "syntax")],
         "gradients": [(GradientImportance, "gradients")],
@@ -70,3 +76,12 @@ def test_a_decoder_gets_the_analyses_of_spec_section_11():
     }
     assert [name for name, entry in MODEL_STEPS.items() if "decoder" in entry.kinds] == []
     assert add_sinks in POSTPROCESSORS
+
+
+def test_no_norms_leaves_out_the_norm_based_analysis():
+    on, off = BuildConfig(), BuildConfig(norms=False)
+    for kind in ("encoder", "decoder"):
+        names = [spec.name for spec in analyses_for("general", kind, on)]
+        assert any(name.endswith("norm_shares") for name in names)
+        without = [spec.name for spec in analyses_for("general", kind, off)]
+        assert without == [name for name in names if not name.endswith("norm_shares")]

@@ -55,8 +55,8 @@ def test_expected_pages_and_navigation(fixture_data: SiteData, tmp_path: Path) -
     pages = sorted(writer.charts_written)
     assert pages == sorted(["index.md", "analyses/general.md", "analyses/coref.md",
                             "analyses/heads.md", "analyses/syntax.md", "analyses/gradients.md",
-                            "analyses/probes.md", "about.md", "all-heads.md", "layers/L0.md",
-                            "layers/L1.md"]
+                            "analyses/norms.md", "analyses/probes.md", "about.md", "all-heads.md",
+                            "layers/L0.md", "layers/L1.md"]
                            + [f"heads/L{a}-H{h}.md" for a in range(2) for h in range(3)]
                            + [f"clusters/C{c}.md" for c in range(3)])
     assert nav[0] == {"Home": "index.md"}
@@ -66,6 +66,7 @@ def test_expected_pages_and_navigation(fixture_data: SiteData, tmp_path: Path) -
     assert {"Dependency syntax": "analyses/syntax.md"} in analyses
     assert {"Gradient importance (Figure 3)": "analyses/gradients.md"} in analyses
     assert {"Attention probes (Table 3)": "analyses/probes.md"} in analyses
+    assert {"Norm-based attention": "analyses/norms.md"} in analyses
     assert {"Head map and clusters": ["analyses/heads.md", {"Cluster C0": "clusters/C0.md"},
                                       {"Cluster C1": "clusters/C1.md"},
                                       {"Cluster C2": "clusters/C2.md"}]} in analyses
@@ -104,7 +105,8 @@ def test_corpus_text_is_escaped_on_the_pages(fixture_data: SiteData, tmp_path: P
     specs = (tmp_path / "assets" / "headatlas" / "charts" / "heads" / "L0-H0.js").read_text(
         encoding="utf-8")
     assert "\\u003c/script\\u003e\\u003cb\\u003ex" in specs  # inside the chart's JSON
-    assert specs.count("(window.__specs=window.__specs||{})[") == 2
+    # the general profile, the norm-based shares and the example map
+    assert specs.count("(window.__specs=window.__specs||{})[") == 3
 
 
 def test_decoder_pages_and_navigation(decoder_data: SiteData, tmp_path: Path) -> None:
@@ -112,7 +114,8 @@ def test_decoder_pages_and_navigation(decoder_data: SiteData, tmp_path: Path) ->
     nav, writer = render_pages(decoder_data, tmp_path)
     assert sorted(writer.charts_written) == sorted(
         ["index.md", "analyses/general.md", "analyses/induction.md", "analyses/coref.md",
-         "analyses/heads.md", "analyses/syntax.md", "analyses/gradients.md", "about.md",
+         "analyses/heads.md", "analyses/syntax.md", "analyses/gradients.md", "analyses/norms.md",
+         "about.md",
          "all-heads.md", "layers/L0.md", "layers/L1.md"]
         + [f"heads/L{a}-H{h}.md" for a in range(2) for h in range(3)]
         + [f"clusters/C{c}.md" for c in range(3)])
