@@ -8,6 +8,7 @@ import typer
 
 from generator.cli.build import build
 from generator.cli.deploy import deploy
+from generator.cli.init_pages import init_pages
 from generator.cli.render import render
 from generator.cli.serve import serve
 from generator.errors import HeadAtlasError
@@ -24,7 +25,8 @@ app.command()(build)
 app.command()(render)
 app.command()(serve)
 app.command()(deploy)
-COMMANDS = ("build", "render", "serve", "deploy")
+app.command("init-pages")(init_pages)
+COMMANDS = ("build", "render", "serve", "deploy", "init-pages")
 
 
 @app.callback()
