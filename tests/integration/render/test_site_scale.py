@@ -36,6 +36,7 @@ def test_a_1024_head_site_stays_within_its_limits(tmp_path: Path) -> None:
     assert {"general", "examples", "heads", "syntax", "coref", "gradients", "probes"} <= results
     nav = yaml.safe_load((out / "mkdocs-site.yml").read_text())["nav"]
     stats = site_stats(out / "site", nav)
+    print(stats)  # for docs/performance.md (pytest -s)
     assert stats.pages > LAYERS * HEADS + LAYERS
     assert stats.largest_page_bytes <= PAGE_LIMIT, stats
     assert stats.search_index_bytes <= SEARCH_INDEX_LIMIT, stats
