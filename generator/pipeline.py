@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from generator.model.cache import (
 )
 from generator.model.extraction import extract, plan_batches
 from generator.model.layer_capture import attention_layers
-from generator.model.loading import LoadedModel, load_model
+from generator.model.loading import LoadedModel, load_model, model_label
 from generator.model.value_norms import unsupported
 from generator.progress import say
 from generator.results import SCHEMA, merge_documents, package_versions, write_json
@@ -407,6 +407,31 @@ def model_summary(lm: LoadedModel) -> dict[str, Any]:
     return summary
 
 
+def file_names(inputs: Mapping[str, str]) -> dict[str, str]:
+    """Input file -> sha256 keyed by file names instead of paths (a path stays where two files
+    share a name)."""
+    names = [Path(k).name for k in inputs]
+    return {(Path(k).name if names.count(Path(k).name) == 1 else k): v
+            for k, v in inputs.items()}
+
+
+def manifest_settings(config: BuildConfig) -> dict[str, Any]:
+    """The config for the manifest: without ``record_paths`` input files are named by their
+    names and a local model by ``model_label`` (a published site does not show the user's
+    folders); with it, as given."""
+    settings = config_as_dict(config)
+    if config.record_paths:
+        return settings
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if isinstance(value, Path):
+            settings[f.name] = value.name
+        elif isinstance(value, tuple) and all(isinstance(v, Path) for v in value):
+            settings[f.name] = [v.name for v in value]
+    settings["model"] = model_label(config.model)
+    return settings
+
+
 def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True,
                   shard_states: Sequence[dict[str, Any]] | None = None) -> dict[str, Path]:
     """Load the model, prepare each stream, run every analysis, write OUT/results/*.json
@@ -423,6 +448,7 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True,
             lm = load_model(config.model, device=config.device, precision=config.precision,
                             trust_remote_code=config.trust_remote_code, bos=config.bos,
                             decoders=True)
+            lm.name = model_label(config.model, config.model_name)  # never a full path
         if (notice := max_len_notice(config, lm)) is not None:
             say(notice)
         check_layer_slices(config, lm)
@@ -470,13 +496,13 @@ def build_results(config: BuildConfig, timings: Timings, *, commit: bool = True,
             post(documents)
     documents["manifest"] = {
         "schema": SCHEMA,
-        "model": lm.describe(),
-        "settings": {k: v for k, v in config_as_dict(config).items()
+        "model": lm.describe(record_paths=config.record_paths),
+        "settings": {k: v for k, v in manifest_settings(config).items()
                      if k not in ("out", "cache", "cache_dir", "cache_max_gb", "site",
                                   *ENGINE_SETTINGS)
                      and (lm.kind != "encoder" or k not in DECODER_MEMORY_SETTINGS)},
         "seed": config.seed,
-        "inputs": inputs,
+        "inputs": inputs if config.record_paths else file_names(inputs),
         "packages": package_versions(),
         "token_types": "all zeros" if config.token_types == "zeros" or not lm.uses_token_types
         else "segment B = 1",

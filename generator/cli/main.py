@@ -9,6 +9,7 @@ import typer
 from generator.cli.build import build
 from generator.cli.cache import cache
 from generator.cli.deploy import deploy
+from generator.cli.init_pages import init_pages
 from generator.cli.merge import merge
 from generator.cli.render import render
 from generator.cli.serve import serve
@@ -28,7 +29,8 @@ app.command()(serve)
 app.command()(deploy)
 app.command()(merge)
 app.command()(cache)
-COMMANDS = ("build", "render", "serve", "deploy", "merge", "cache")
+app.command("init-pages")(init_pages)
+COMMANDS = ("build", "render", "serve", "deploy", "merge", "cache", "init-pages")
 
 
 @app.callback()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +130,22 @@ def next_token_loss(logits: torch.Tensor, input_ids: torch.Tensor, attention_mas
     return (ce * real).sum(1) / real.sum(1).clamp(min=1)
 
 
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers' log below errors off while loading the masked-LM head: a checkpoint whose
+    config names a masked-LM class without the head's weights (e.g. all-mpnet-base-v2) makes it
+    print a "checkpoint seem corrupted" warning and a load-report table; headatlas falls back to
+    the representation objective and says why itself (the objective's ``note``)."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+
+
 def has_masked_lm_head(config: Any) -> bool:
     """Whether the checkpoint says it was saved with a masked-LM (or pre-training) head."""
     names = getattr(config, "architectures", None) or []
@@ -177,9 +194,10 @@ class GradientExtractor:
             return cls(lm, seed=seed)
         from transformers import AutoModelForMaskedLM
 
-        module, info = AutoModelForMaskedLM.from_pretrained(
-            lm.source, attn_implementation="eager", dtype=next(lm.model.parameters()).dtype,
-            output_loading_info=True)
+        with quiet_transformers():  # the missing head is reported as a note below
+            module, info = AutoModelForMaskedLM.from_pretrained(
+                lm.source, attn_implementation="eager", dtype=next(lm.model.parameters()).dtype,
+                output_loading_info=True)
         if info.get("missing_keys"):
             extractor = cls(lm, seed=seed)
             extractor.note = "the masked-LM head's weights are missing from the checkpoint"

@@ -91,11 +91,13 @@ class LoadedModel:
             n -= getattr(self.model.config, "pad_token_id", 1) + 1
         return int(n)
 
-    def describe(self) -> dict[str, Any]:
-        """The manifest's ``model``: ``origin`` only for a model converted from a GGUF file."""
+    def describe(self, *, record_paths: bool = False) -> dict[str, Any]:
+        """The manifest's ``model``: ``origin`` only for a model converted from a GGUF file.
+        A local source (a folder or file: the user's directory layout) is kept only with
+        ``record_paths``; a Hugging Face id is always kept (``origin`` names the GGUF file
+        by its name alone)."""
         out = {
             "name": self.name,
-            "source": self.source,
             "revision": self.revision,
             "architecture": self.model.config.model_type,
             "kind": self.kind,
@@ -103,9 +105,24 @@ class LoadedModel:
             "num_heads": self.num_heads,
             "fingerprint": self.fingerprint,
         }
+        if record_paths or not Path(self.source).exists():
+            out["source"] = self.source
         if self.origin is not None:
             out["origin"] = self.origin.describe()
         return out
+
+
+def model_label(model: str, model_name: str | None = None) -> str:
+    """The model as the site names it: ``model_name`` when given; a local folder or file (not
+    the ``default``/``smollm2`` keywords) by its own name, a ``.gguf`` file without the
+    extension (``/home/me/models/all-mpnet-base-v2`` -> ``all-mpnet-base-v2``); a Hugging Face
+    id as given. Never the full path, which would publish the user's directory layout."""
+    if model_name:
+        return model_name
+    if model in (DEFAULT_MODEL, SMOLLM2) or not Path(model).exists():
+        return model
+    path = Path(model).resolve()
+    return path.stem if path.suffix == ".gguf" else path.name
 
 
 def _fingerprint(folder: Path | None, name: str, config: Any) -> str:

@@ -45,8 +45,9 @@ def cell_size(heads: int) -> int:
 
 def layer_points(grids: dict[str, Grid], page: str, mean_digits: int | None = None
                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The datasets of a by-layer chart of named grids: every head as a point linking to its
-    page, and each layer's mean over its heads (rounded to ``mean_digits`` if given)."""
+    """The datasets of a by-layer chart of named grids: every head as a point (its label
+    ``head``; the chart computes its page's URL with ``head_url``), and each layer's mean over
+    its heads (rounded to ``mean_digits`` if given)."""
     points, means = [], []
     for name, grid in grids.items():
         for layer, (row, mean) in enumerate(zip(grid, layer_means(grid), strict=True)):
@@ -54,9 +55,18 @@ def layer_points(grids: dict[str, Grid], page: str, mean_digits: int | None = No
                           "value": mean if mean_digits is None else round(mean, mean_digits)})
             for head, value in enumerate(row):
                 points.append({"layer": layer, "value": value, "target": name,
-                               "head": head_label(layer, head),
-                               "url": html_url(page, head_page(layer, head))})
+                               "head": head_label(layer, head)})
     return points, means
+
+
+def head_url(page: str) -> str:
+    """A Vega expression: the URL of the page of the head labelled ``datum.head``, relative to
+    ``page``. Charts of every head compute it (``transform_calculate(url=head_url(page))``)
+    instead of carrying one URL per point: on a 32 x 32-head model's general page that is a
+    third of the chart data (docs/performance.md, "Site at 1024 heads")."""
+    stem = head_label(0, 0)
+    prefix = html_url(page, head_page(0, 0))[: -len(f"{stem}.html")]
+    return f"'{prefix}' + datum.head + '.html'"
 
 
 def grids_by_layer(grids: dict[str, Grid], colors: dict[str, str], page: str, *, title: str,
@@ -69,7 +79,8 @@ def grids_by_layer(grids: dict[str, Grid], colors: dict[str, str], page: str, *,
                       legend=alt.Legend(orient="top"))
     x = alt.X("layer:O", title="layer (0-based)", axis=alt.Axis(labelAngle=0))
     y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=y_format))
-    dots = alt.Chart(named("points")).mark_circle(size=30, opacity=0.35).encode(
+    dots = alt.Chart(named("points")).transform_calculate(url=head_url(page)).mark_circle(
+        size=30, opacity=0.35).encode(
         x=x, y=y, color=color, href="url:N",
         tooltip=[alt.Tooltip("head:N"), alt.Tooltip("target:N"),
                  alt.Tooltip("value:Q", format=y_format)])

@@ -61,6 +61,11 @@ def make_environment(folder: Path | None = None) -> jinja2.Environment:
     return env
 
 
+NAV_HEADS_PER_LAYER = 16
+"""The navigation lists a layer's heads under it up to this many heads per layer; a larger
+model (a 7B decoder's 32 x 32 = 1024 heads) gets one entry per layer, whose page lists and links
+its heads (and every head page links its neighbours), so the navigation stays short."""
+
 SPECS = "assets/headatlas/charts"
 """Where each page's chart specs go (one script per page), under the docs folder."""
 
@@ -200,7 +205,10 @@ def render_pages(data: SiteData, docs: Path, env: jinja2.Environment | None = No
             writer.write(hpage, "head.md.j2", charts, layer=layer, head=head,
                          near=neighbours(data, layer, head))
             section.append({names.head_label(layer, head): hpage})
-        layers.append({f"Layer {layer}": section})
+        if data.num_heads <= NAV_HEADS_PER_LAYER:
+            layers.append({f"Layer {layer}": section})
+        else:  # the layer page lists (and links) its heads
+            layers.append({f"Layer {layer}": page})
     nav.append({"Layers and heads": layers})
     columns = heads_table.table_columns(data)
     writer.write(heads_table.PAGE, "all_heads.md.j2", {}, columns=columns,

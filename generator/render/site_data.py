@@ -9,7 +9,7 @@ derived from any per-head ``[layer][head]`` grid (ranks, means, the top head).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from generator.config import DEFAULT_MODEL
@@ -43,9 +43,16 @@ class SiteData:
 
     @property
     def model_name(self) -> str:
-        """The model as a reader knows it ("default" is the pretrained all-MiniLM-L6-v2)."""
+        """The model as a reader knows it ("default" is the pretrained all-MiniLM-L6-v2). Builds
+        name a local model by its folder's name; results of older builds may hold its path
+        (absolute or ``./``-relative), of which only the last part is shown, so that the site
+        does not publish the user's folders."""
         name = str(self.get("manifest").get("model", {}).get("name", "the model"))
-        return f"all-MiniLM-L6-v2 ({DEFAULT_MODEL})" if name == DEFAULT_MODEL else name
+        if name == DEFAULT_MODEL:
+            return f"all-MiniLM-L6-v2 ({DEFAULT_MODEL})"
+        if name.startswith(("/", "~", "./", "../", ".\\", "..\\")) or PureWindowsPath(name).drive:
+            return PurePosixPath(name.replace("\\", "/").rstrip("/")).name or name
+        return name
 
     @property
     def metrics(self) -> dict[str, list[list[float]]]:

@@ -205,6 +205,26 @@ def test_head_map_switches_colours_and_opens_a_head(browser, built_site: Path, h
     assert left == [] and errors == []
 
 
+@pytest.mark.parametrize("variant", ["http", "file"])
+def test_a_by_layer_point_opens_its_head(browser, built_site: Path, http_root: str,
+                                         variant: str) -> None:
+    """Points of the by-layer charts carry no URL; the chart computes it from the head label
+    (chart_kit.head_url), and clicking still opens the head's page."""
+    root = http_root if variant == "http" else (built_site / "site-offline").as_uri() + "/"
+    context, page, left, errors = _open(browser)
+    page.goto(root + "analyses/general.html")
+    _charts_drawn(page)
+    # the first point is L0-H0 (data order; another point covers it, so the click goes to it)
+    point = page.locator("#ha-general-special svg .mark-symbol path").first
+    assert "url: ../heads/L0-H0.html" in (point.get_attribute("aria-label") or "")
+    point.dispatch_event("click")
+    page.wait_for_function("() => (document.querySelector('article h1') || {}).textContent"
+                           "?.startsWith('L0-H0')", timeout=15_000)
+    assert page.url.endswith("heads/L0-H0.html")
+    context.close()
+    assert left == [] and errors == []
+
+
 def test_coref_example_shows_hostile_words_as_text(browser, built_site: Path,
                                                    http_root: str) -> None:
     context, page, left, errors = _open(browser)

@@ -43,7 +43,12 @@ def test_build_writes_documented_results(tiny_bert, corpus, tmp_path):
     assert general["corpus"]["segments"] > 3 and general["corpus"]["tokens"] > 0
     manifest = json.loads((out / "results" / "manifest.json").read_text())
     assert manifest["seed"] == 0 and manifest["packages"]["torch"]
-    assert str(corpus) in manifest["inputs"]
+    # a local model and input files by their names only (no --record-paths)
+    assert manifest["model"]["name"] == general["model"]["name"] == tiny_bert.name
+    assert "source" not in manifest["model"] and manifest["settings"]["model"] == tiny_bert.name
+    assert corpus.name in manifest["inputs"] and manifest["settings"]["text"] == corpus.name
+    text = (out / "results" / "manifest.json").read_text()
+    assert str(tiny_bert.parent) not in text and str(tmp_path) not in text
 
 
 def test_metrics_match_independent_computation(tiny_bert, tmp_path):
@@ -107,6 +112,30 @@ def test_interrupted_extraction_leaves_no_cache_entry(tiny_bert, corpus, tmp_pat
     batches.close()  # the consumer stops early, as on Ctrl-C
     assert not cache.complete
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_model_name_and_record_paths_change_names_not_numbers_or_cache(
+        tiny_bert, corpus, tmp_path, monkeypatch):
+    """--model-name names the model in every document; --record-paths puts the full paths
+    into manifest.json. Neither touches the attention cache's key (the model's fingerprint is
+    that of its files) nor a number."""
+    out = tmp_path / "out"
+    assert build(tiny_bert, corpus, out) == 0
+    first = json.loads((out / "results" / "general.json").read_text())
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model ran although the cache was complete")
+
+    monkeypatch.setattr("generator.model.extraction.run_batch", no_model)
+    assert build(tiny_bert, corpus, out, "--model-name", "My model", "--record-paths") == 0
+    again = json.loads((out / "results" / "general.json").read_text())
+    assert again["model"]["name"] == "My model"
+    assert {**again, "model": first["model"]} == first
+    manifest = json.loads((out / "results" / "manifest.json").read_text())
+    assert manifest["model"]["name"] == "My model"
+    assert manifest["model"]["source"] == str(tiny_bert)
+    assert manifest["settings"]["model"] == str(tiny_bert)
+    assert str(corpus) in manifest["inputs"]
 
 
 def test_seed_changes_segments(tiny_bert, corpus, tmp_path):

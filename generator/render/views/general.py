@@ -25,6 +25,7 @@ from generator.render.chart_kit import (
     WIDTH,
     cell_size,
     grid_heatmaps,
+    head_url,
     layer_points,
     named,
     to_spec,
@@ -81,7 +82,8 @@ def by_layer(data: SiteData, metrics: list[str], page: str, *, title: str, y_tit
     color = alt.Color("target:N", title=None, sort=names, legend=alt.Legend(orient="top"))
     x = alt.X("layer:O", title="layer (0-based)", axis=alt.Axis(labelAngle=0))
     y = alt.Y("value:Q", title=y_title)
-    dots = alt.Chart(named("points")).mark_circle(size=40, opacity=0.55).encode(
+    dots = alt.Chart(named("points")).transform_calculate(url=head_url(page)).mark_circle(
+        size=40, opacity=0.55).encode(
         x=x, y=y, color=color, href="url:N",
         tooltip=[alt.Tooltip("head:N"), alt.Tooltip("target:N"),
                  alt.Tooltip("value:Q", format=".3f")])

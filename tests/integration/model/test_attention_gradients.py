@@ -6,6 +6,8 @@ reported gradient, in float64.
 """
 
 import json
+import subprocess
+import sys
 from contextlib import contextmanager
 
 import pytest
@@ -173,3 +175,32 @@ def test_architectures_give_the_gradient_through_their_values(tiny_model_dir, ki
                               atol=1e-7)
         assert batch.gradients[b, :, :, n:].abs().sum() == 0
         assert batch.gradients[b, :, :, :, n:].abs().sum() == 0
+
+
+BANNER_CHECK = """
+import sys
+from transformers.utils import logging as hf_logging
+from generator.model.gradients import GradientExtractor
+from generator.model.loading import load_model
+lm = load_model(sys.argv[1])
+level = hf_logging.get_verbosity()
+ex = GradientExtractor.for_model(lm, seed=0)
+assert hf_logging.get_verbosity() == level
+print(ex.objective, ex.describe()["note"])
+"""
+
+
+def test_missing_head_fallback_prints_no_transformers_banner(tmp_path):
+    """all-mpnet-base-v2's case: the config names MPNetForMaskedLM, the weights are the base
+    model's. transformers' "checkpoint seem corrupted" warning and load-report table stay off
+    stderr (headatlas explains the fallback in the objective's note) and its log level is
+    restored. A child process, so stderr is the real one transformers' handler writes to."""
+    folder = make_tiny_model(tmp_path / "m", "mpnet", masked_lm=False)
+    config = json.loads((folder / "config.json").read_text())
+    config["architectures"] = ["MPNetForMaskedLM"]
+    (folder / "config.json").write_text(json.dumps(config))
+    done = subprocess.run([sys.executable, "-c", BANNER_CHECK, str(folder)],
+                          capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.startswith(REPRESENTATION) and "missing" in done.stdout
+    for noise in ("corrupted", "LOAD REPORT", "MISSING"):
+        assert noise not in done.stderr

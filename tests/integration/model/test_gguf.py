@@ -61,7 +61,8 @@ def test_round_trip(tiny_gguf, tiny_decoder_dir, fresh_cache, conversions):
     assert lm.origin is not None and lm.origin.sha256 == sha
     described = lm.describe()
     assert described["origin"] == "dequantized from tiny.gguf (Q8_0)"
-    assert described["source"] == str(tiny_gguf) and described["architecture"] == "llama"
+    assert "source" not in described and described["architecture"] == "llama"  # a local path
+    assert lm.describe(record_paths=True)["source"] == str(tiny_gguf)
     marker = json.loads((entry / gguf_convert.MARKER).read_text())
     assert marker["quant"] == "Q8_0" and marker["file"] == "tiny.gguf"
     assert not [p for p in fresh_cache.iterdir() if p.name.startswith(".")]  # no leftovers

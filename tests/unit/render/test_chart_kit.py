@@ -16,7 +16,18 @@ def test_grids_by_layer_means_and_points() -> None:
     points = spec["datasets"]["points"]
     assert len(points) == 12
     l1h2 = [p for p in points if p["head"] == "L1-H2" and p["target"] == "a"][0]
-    assert l1h2["value"] == 6.0 and l1h2["url"] == "../heads/L1-H2.html"
+    assert l1h2["value"] == 6.0 and "url" not in l1h2  # computed by the chart:
+    dots = spec["layer"][0]
+    assert dots["transform"] == [{"calculate": chart_kit.head_url("analyses/x.md"), "as": "url"}]
+    assert dots["encoding"]["href"] == {"field": "url", "type": "nominal"}
+
+
+def test_head_url_expression_gives_the_relative_head_page() -> None:
+    # the expression is a string concatenation; evaluate it for one head by hand
+    for page, url in (("analyses/x.md", "../heads/L1-H2.html"), ("index.md", "heads/L1-H2.html"),
+                      ("heads/L0-H0.md", "L1-H2.html")):
+        expression = chart_kit.head_url(page).replace("datum.head", "'L1-H2'")
+        assert eval(expression) == url  # noqa: S307 (our own string literals)
 
 
 def test_grid_heatmaps_one_cell_per_head_and_panel() -> None:
@@ -42,8 +53,7 @@ def test_layer_points_round_the_means_only_when_asked() -> None:
     # b: (0 + 0 + 3) / 3 = 1 and (1 + 1 + 1) / 3 = 1
     assert means == [{"layer": 0, "target": "b", "value": 1.0},
                      {"layer": 1, "target": "b", "value": 1.0}]
-    assert points[2] == {"layer": 0, "value": 3.0, "target": "b", "head": "L0-H2",
-                         "url": "../heads/L0-H2.html"}
+    assert points[2] == {"layer": 0, "value": 3.0, "target": "b", "head": "L0-H2"}
     thirds = {"t": [[1.0, 0.0, 0.0]]}
     assert chart_kit.layer_points(thirds, "index.md")[1][0]["value"] == 1 / 3
     assert chart_kit.layer_points(thirds, "index.md", mean_digits=4)[1][0]["value"] == 0.3333

@@ -159,3 +159,18 @@ def test_decoder_profile_broad_and_summary(decoder_data: SiteData) -> None:
     general = {"architecture_kind": "decoder", "reference": {"uniform_entropy": 1.0},
                "metrics": {"entropy": [[5.0]], "entropy_normalised": [[0.5]]}}
     assert not SiteData({"general": general}, 1, 1).is_broad(0, 0)  # 5 nats > .8 * 1 nat
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("/home/me/models/all-mpnet-base-v2", "all-mpnet-base-v2"),  # an older build's full path
+    ("/home/me/models/all-mpnet-base-v2/", "all-mpnet-base-v2"),
+    ("./models/tiny", "tiny"),
+    ("~/m/bert", "bert"),
+    ("C:\\Users\\me\\mpnet", "mpnet"),
+    ("sentence-transformers/all-mpnet-base-v2", "sentence-transformers/all-mpnet-base-v2"),
+    ("all-mpnet-base-v2", "all-mpnet-base-v2"),
+    ("default", "all-MiniLM-L6-v2 (default)"),
+])
+def test_model_name_never_shows_a_folder(name: str, shown: str) -> None:
+    data = SiteData({"manifest": {"model": {"name": name}}}, 1, 1)
+    assert data.model_name == shown

@@ -22,7 +22,11 @@ def test_by_layer_has_every_head_and_the_layer_means(fixture_data: SiteData) -> 
     assert cls_means == pytest.approx([(0.05 + 0.1 + 0.7) / 3, (0.1 + 0.05 + 0.05) / 3],
                                       abs=1e-4)
     l1h0 = [p for p in points if p["head"] == "L1-H0" and p["target"] == "[SEP]"]
-    assert l1h0[0]["value"] == 0.65 and l1h0[0]["url"] == "../heads/L1-H0.html"
+    assert l1h0[0]["value"] == 0.65
+    # the chart computes each point's link from its head label (chart_kit.head_url)
+    url = spec["layer"][0]["transform"][0]
+    assert url["as"] == "url"
+    assert eval(url["calculate"].replace("datum.head", "'L1-H0'")) == "../heads/L1-H0.html"  # noqa: S307
     assert spec["datasets"]["reference"] == [{"value": 2.3, "label": "uniform"}]
 
 
