@@ -116,9 +116,11 @@ class _Factors:
     def get(self, model: torch.nn.Module, module: torch.nn.Module, head_dim: int
             ) -> torch.Tensor:
         made = self._made.get(module)
-        if made is not None and made[0]._version == made[1]:
+        if made is not None and not made[0].is_inference() and made[0]._version == made[1]:
             return made[2]
         weight, _ = output_projection(module, _parent(model, module))
+        if weight.is_inference():  # e.g. loaded from disk by accelerate's offload hooks per pass:
+            return projection_factor(weight, head_dim)  # no version counter, so never kept
         self._made[module] = (weight, weight._version, projection_factor(weight, head_dim))
         return self._made[module][2]
 
@@ -144,9 +146,12 @@ def unsupported(model: torch.nn.Module, num_layers: int) -> str | None:
         return f"{type(model).__name__}'s attention layers are not one per layer"
     for module in layers:
         try:
-            output_projection(module, _parent(model, module))
+            weight, _ = output_projection(module, _parent(model, module))
         except HeadAtlasError:
             return f"{type(module).__name__} has no output projection headatlas can find"
+        if weight.device.type == "meta":  # loaded only when the projection itself runs
+            return ("its output projections are offloaded to disk (--device auto), so their "
+                    "weights are not there while attention runs")
     return None
 
 

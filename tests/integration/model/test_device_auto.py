@@ -75,9 +75,12 @@ def test_a_dispatched_model_gives_the_cpu_results(tiny_decoder_dir, corpus, tmp_
     """Attention gathered from layers behind accelerate's hooks, the layer capture and the
     gradients' backward through them: the very results of a plain CPU build."""
     folder = tiny_decoder_dir("llama")
-    cpu = build(folder, tmp_path / "cpu", corpus, "--layer-slices", slices)
+    # an offloaded layer's output projection is not there while its attention runs, so the
+    # norm-based analysis is left out (value_norms.unsupported); the CPU build without it
+    cpu = build(folder, tmp_path / "cpu", corpus, "--layer-slices", slices, "--no-norms")
     auto = build(folder, tmp_path / "auto", corpus, "--device", "auto", "--layer-slices", slices)
     assert one_layer_on_disk[-1] is not None and one_layer_on_disk[-1]["model.layers.1"] == "disk"
+    assert not (tmp_path / "auto" / "results" / "norms.json").exists()
     assert without_manifest(auto) == without_manifest(cpu)
 
 
