@@ -220,8 +220,10 @@ def accuracy_heatmap(doc: dict[str, Any], page: str) -> dict[str, Any]:
                      "off": rel["baseline"]["offset"]})
         dep, gov = rel["accuracy"]["dep2head"], rel["accuracy"]["head2dep"]
         for layer, (row_d, row_g) in enumerate(zip(dep, gov, strict=True)):
-            for head, (d, g) in enumerate(zip(row_d, row_g, strict=True)):
-                rows.append({"r": relation, "l": layer, "h": head, "d": d, "g": g})
+            # one row per layer, its heads as arrays (flattened in the chart): a 32 x 32
+            # model's 17 relations stay well under the 1 MB page limit
+            rows.append({"r": relation, "l": layer, "h": list(range(len(row_d))),
+                         "d": row_d, "g": row_g})
     layers = len(doc["relations"][relations[0]]["accuracy"]["dep2head"]) if relations else 0
     heads = len(doc["relations"][relations[0]]["accuracy"]["dep2head"][0]) if relations else 0
     spec = json.loads(_heatmap_skeleton(tuple(relations), _heads_prefix(page)))
@@ -240,7 +242,9 @@ def _heatmap_skeleton(relations: tuple[str, ...], prefix: str) -> str:
     lookup = alt.LookupData(data=named("rels"), key="r", fields=["n", "base", "off"])
     base = alt.Chart(named("acc")).add_params(rel, way).transform_filter(
         "datum.r === relation"
-    ).transform_lookup(lookup="r", from_=lookup).transform_calculate(
+    ).transform_flatten(["h", "d", "g"]).transform_lookup(
+        lookup="r", from_=lookup
+    ).transform_calculate(
         acc="direction === 'dep2head' ? datum.d : direction === 'head2dep' ? datum.g"
             " : max(datum.d, datum.g)",
         way="direction === 'better of the two' ? (datum.g > datum.d ? 'head2dep' : 'dep2head')"
@@ -276,13 +280,18 @@ def causal_accuracy_heatmap(doc: dict[str, Any], page: str) -> dict[str, Any]:
                                      else None)
                         for d, way in (("d", "dep2head"), ("g", "head2dep"))}})
         acc, eligible = rel["accuracy"], directions(doc, relation)
-        for layer, head in ((lay, h) for lay in range(_layers(doc)) for h in range(_heads(doc))):
-            d, g = _cell(acc["dep2head"], layer, head), _cell(acc["head2dep"], layer, head)
-            better = (max(eligible, key=lambda w: (acc[w][layer][head], w == "dep2head"))
-                      if eligible else None)
-            rows.append({"r": relation, "l": layer, "h": head, "d": d, "g": g,
-                         "b": _cell(acc[better], layer, head) if better else None,
-                         "w": better})
+        for layer in range(_layers(doc)):
+            row: dict[str, Any] = {"r": relation, "l": layer, "h": [], "d": [], "g": [],
+                                   "b": [], "w": []}  # the heads as arrays, as above
+            for head in range(_heads(doc)):
+                better = (max(eligible, key=lambda w: (acc[w][layer][head], w == "dep2head"))
+                          if eligible else None)
+                row["h"].append(head)
+                row["d"].append(_cell(acc["dep2head"], layer, head))
+                row["g"].append(_cell(acc["head2dep"], layer, head))
+                row["b"].append(_cell(acc[better], layer, head) if better else None)
+                row["w"].append(better)
+            rows.append(row)
     spec = json.loads(_causal_heatmap_skeleton(tuple(relations), _heads_prefix(page)))
     size = cell_size(_heads(doc))
     spec["width"], spec["height"] = size * _heads(doc), 26 * _layers(doc) + 10
@@ -307,7 +316,9 @@ def _causal_heatmap_skeleton(relations: tuple[str, ...], prefix: str) -> str:
     lookup = alt.LookupData(data=named("rels"), key="r", fields=["n", "nd", "ng", "bd", "bg"])
     base = alt.Chart(named("acc")).add_params(rel, way).transform_filter(
         "datum.r === relation"
-    ).transform_lookup(lookup="r", from_=lookup).transform_calculate(
+    ).transform_flatten(["h", "d", "g", "b", "w"]).transform_lookup(
+        lookup="r", from_=lookup
+    ).transform_calculate(
         acc="direction === 'dep2head' ? datum.d : direction === 'head2dep' ? datum.g : datum.b",
         way="direction === 'better of the two' ? datum.w : direction",
         name="'L' + datum.l + '-H' + datum.h",

@@ -106,7 +106,12 @@ def test_syntax_findings_escape_relation_labels(fixture_data: SiteData) -> None:
 def test_accuracy_heatmap_rows_and_relations(fixture_data: SiteData) -> None:
     doc = fixture_data.get("syntax")
     spec = S.accuracy_heatmap(doc, "analyses/syntax.md")
-    rows = spec["datasets"]["acc"]
+    by_layer = spec["datasets"]["acc"]
+    assert len(by_layer) == 3 * 2  # relations x layers, each layer's heads as arrays
+    assert by_layer[0]["h"] == [0, 1, 2]
+    assert '{"flatten": ["h", "d", "g"]}' in json.dumps(spec)  # one datum per head again
+    rows = [{"r": r["r"], "l": r["l"], "h": r["h"][i], "d": r["d"][i], "g": r["g"][i]}
+            for r in by_layer for i in range(len(r["h"]))]
     assert len(rows) == 3 * 2 * 3  # relations x layers x heads
     l0h2 = [r for r in rows if r["r"] == "all" and (r["l"], r["h"]) == (0, 2)]
     assert l0h2 == [{"r": "all", "l": 0, "h": 2, "d": 0.2, "g": 0.46}]

@@ -5,6 +5,7 @@ head; answers worked out by hand."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -91,7 +92,12 @@ def test_decoder_syntax_findings(decoder_data: SiteData, doc: dict) -> None:
 
 def test_causal_accuracy_heatmap(decoder_data: SiteData, doc: dict) -> None:
     spec = S.accuracy_heatmap(doc, "analyses/syntax.md")
-    rows = {(r["r"], r["l"], r["h"]): r for r in spec["datasets"]["acc"]}
+    by_layer = spec["datasets"]["acc"]
+    assert len(by_layer) == 3 * 2  # relations x layers, each layer's heads as arrays
+    assert '{"flatten": ["h", "d", "g", "b", "w"]}' in json.dumps(spec)
+    rows = {(r["r"], r["l"], r["h"][i]): {"r": r["r"], "l": r["l"],
+                                          **{k: r[k][i] for k in ("h", "d", "g", "b", "w")}}
+            for r in by_layer for i in range(len(r["h"]))}
     assert len(rows) == 3 * 6
     # all, L0-H0: dep2head .2, head2dep .285714: better head2dep
     assert rows[("all", 0, 0)] == {"r": "all", "l": 0, "h": 0, "d": 0.2, "g": 0.285714,
