@@ -45,7 +45,6 @@ class CausalSurfaceStats(Accumulator):
         layers = layer_index(batch, self.shape[0])
         a = batch.attentions  # [B, L', H, N, N], padding rows and columns are zero
         rows = rows_used(batch.lengths).to(a.device)
-        scale = (1 / rows.clamp(min=1).to(a.dtype))[:, None, None]  # [B, 1, 1]
         below = a[..., 1:, :]  # rows i >= 1
         punct = batch.is_punct.to(a.dtype)[:, None, None, :, None]  # [B, 1, 1, N, 1]
         per_segment = {
@@ -54,6 +53,15 @@ class CausalSurfaceStats(Accumulator):
             "prev": a.diagonal(-1, -2, -1).sum(-1),
             "punct": torch.matmul(below, punct).sum((-2, -1)),
         }
+        self.add_segments(per_segment, layers, rows)
+
+    def add_segments(self, per_segment: dict[str, torch.Tensor], layers: torch.Tensor,
+                     rows: torch.Tensor) -> None:
+        """Fold one batch's per-segment row sums ``[B, L', H]`` of every metric into the sums of
+        ``layers``, each segment averaged over its ``rows`` (rows i >= 1); the norm-based
+        statistics (``norms.CausalNormShares``) fold theirs the same way."""
+        dtype = next(iter(per_segment.values())).dtype
+        scale = (1 / rows.clamp(min=1).to(dtype))[:, None, None]  # [B, 1, 1]
         for metric, values in per_segment.items():
             fold(getattr(self, f"sum_{metric}"), layers, (values * scale).sum(0))
         used = float((rows > 0).sum())

@@ -149,12 +149,7 @@ class NormShares(SurfaceStats):
             "rest_sep": (to_sep * (valid - sep)[:, None, None, :]).sum(-1)
             / n_rest.clamp(min=1),
         }
-        for metric, values in per_segment.items():
-            state = f"sum_{metric}"
-            setattr(self, state, getattr(self, state) + values.sum(0).double().cpu())
-        self.segments += batch.size
-        self.segments_with_sep += float((n_sep > 0).sum())
-        self.segments_with_rest += float((n_rest > 0).sum())
+        self.add_segments(per_segment, n_sep, n_rest)
         self._means.update(self, batch, torch.arange(self.shape[0]))
 
     def result(self) -> dict[str, Any]:
@@ -185,18 +180,13 @@ class CausalNormShares(CausalSurfaceStats):
         total, to_punct = _row_sums(a[..., 1:, :], norms, (valid, batch.is_punct.to(a.dtype)))
         inverse = _inverse(total)  # rows i >= 1
         rows = rows_used(batch.lengths).to(a.device)
-        scale = (1 / rows.clamp(min=1).to(a.dtype))[:, None, None]
         per_segment = {
             "first": (a[..., 1:, 0] * norms[..., :1] * inverse).sum(-1),
             "self": (a.diagonal(0, -2, -1)[..., 1:] * norms[..., 1:] * inverse).sum(-1),
             "prev": (a.diagonal(-1, -2, -1) * norms[..., :-1] * inverse).sum(-1),
             "punct": (to_punct * inverse).sum(-1),
         }
-        for metric, values in per_segment.items():
-            fold(getattr(self, f"sum_{metric}"), layers, (values * scale).sum(0))
-        used = float((rows > 0).sum())
-        self.segments.index_add_(0, layers, torch.full((len(layers),), used,
-                                                       dtype=torch.float64))
+        self.add_segments(per_segment, layers, rows)
         self._means.update(self, batch, layers.cpu())
 
     def result(self) -> dict[str, Any]:

@@ -55,10 +55,17 @@ class SurfaceStats(Accumulator):
         per_segment["sep_sep"] = (to_sep * sep[:, None, None, :]).sum(-1) / n_sep.clamp(min=1)
         rest_rows = (valid - sep)[:, None, None, :]
         per_segment["rest_sep"] = (to_sep * rest_rows).sum(-1) / n_rest.clamp(min=1)
+        self.add_segments(per_segment, n_sep, n_rest)
+
+    def add_segments(self, per_segment: dict[str, torch.Tensor], n_sep: torch.Tensor,
+                     n_rest: torch.Tensor) -> None:
+        """Fold one batch's per-segment values ``[B, L, H]`` of every metric into the sums, with
+        each segment's [SEP] and other-token counts (the denominators of sep_sep and rest_sep);
+        the norm-based statistics (``norms.NormShares``) fold theirs the same way."""
         for metric, values in per_segment.items():
             state = f"sum_{metric}"
             setattr(self, state, getattr(self, state) + values.sum(0).double().cpu())
-        self.segments += batch.size
+        self.segments += n_sep.shape[0]
         self.segments_with_sep += float((n_sep > 0).sum())
         self.segments_with_rest += float((n_rest > 0).sum())
 
