@@ -302,15 +302,6 @@ def prepare_streams(config: BuildConfig, lm: LoadedModel, timings: Timings,
     return {name: prepared[name] for name in specs if name in prepared}, seconds
 
 
-def run_streams(prepared: dict[str, StreamInput], lm: LoadedModel, config: BuildConfig,
-                timings: Timings, seconds: dict[str, float],
-                specs: Mapping[str, StreamSpec] = STREAMS) -> dict[str, dict[str, Any]]:
-    """Run every prepared stream on this machine and merge: the merged documents by results
-    file (``stream_states`` for all blocks, then ``stream_documents``)."""
-    states = stream_states(prepared, lm, config, timings, seconds, specs)
-    return stream_documents(prepared, lm, config, timings, [states])
-
-
 def stream_states(prepared: dict[str, StreamInput], lm: LoadedModel, config: BuildConfig,
                   timings: Timings, seconds: dict[str, float],
                   specs: Mapping[str, StreamSpec] = STREAMS, shard: Shard = WHOLE,

@@ -11,7 +11,7 @@ A stream never looks at other streams' inputs on its own. What it reuses of anot
 syntax stream the general stream's plain text, the gradient sample the general segments) is
 declared in its entry as ``Need``s and handed to ``prepare`` as keyword arguments; the pipeline
 prepares the streams in ``preparation_order`` so that every need is ready. Lending is declared the
-same way (``lends_to``) and carried out by ``generator.pipeline.run_streams`` for any stream.
+same way (``lends_to``) and carried out by ``generator.pipeline.stream_states`` for any stream.
 """
 
 from __future__ import annotations
