@@ -24,7 +24,8 @@ def test_smollm2_build_shows_a_trained_lms_heads(tmp_path, capsys):
                  "--gradient-segments", "8", "--syntax-sentences", "100", "--no-site",
                  "--no-cache", "--out", str(out)]) == 0
     docs = {p.stem: json.loads(p.read_text()) for p in (out / "results").glob("*.json")}
-    assert set(docs) == {"general", "examples", "heads", "syntax", "gradients", "manifest"}
+    assert set(docs) == {"general", "examples", "heads", "syntax", "gradients", "manifest",
+                         "norms"}
     manifest = docs["manifest"]
     assert manifest["model"]["kind"] == "decoder"
     assert manifest["model"]["origin"] == "dequantized from SmolLM2-135M-Instruct.Q4_1.gguf (Q4_1)"
@@ -60,3 +61,19 @@ def test_smollm2_build_shows_a_trained_lms_heads(tmp_path, capsys):
     assert gradients["objective"]["name"] == "next_token" and gradients["segments"] == 8
     assert all(v > 0 for group in ("first", "other") for v in gradients["per_layer"][group])
     assert docs["syntax"]["trees"].startswith("parser")
+
+    # norm-based attention (issue 19): position 0 takes most of the weight in the sink layers
+    # but moves a small vector, so its norm-weighted share is smaller there than its raw share
+    raw_first = general["layer_means"]["first"]
+    norms = docs["norms"]
+    norm_first = norms["layer_means"]["norm_first"]
+    with capsys.disabled():
+        print("position-0 share raw -> norm-based per layer:",
+              " ".join(f"L{k}:{r:.2f}->{n:.2f}" for k, (r, n) in
+                       enumerate(zip(raw_first, norm_first, strict=True))))
+    assert norms["architecture_kind"] == "decoder" and norms["segments"] == 100
+    assert all(n < r for r, n in zip(raw_first[13:], norm_first[13:], strict=True))
+    value = norms["value_norm"]
+    assert all(first < other for row_f, row_o in zip(value["first"][13:], value["other"][13:],
+                                                     strict=True)
+               for first, other in zip(row_f, row_o, strict=True))

@@ -156,7 +156,7 @@ def test_charts_survive_instant_navigation_and_dark_mode(browser, built_site: Pa
     page.wait_for_function("() => (document.querySelector('article h1') || {}).textContent"
                            "?.startsWith('L1-H0')", timeout=15_000)
     drawn = _charts_drawn(page)
-    assert len(drawn) == 2 and all(drawn)
+    assert len(drawn) == 3 and all(drawn)  # profile, example, norm-based shares
     # Instant navigation swapped the content without reloading, and the charts still drew.
     assert page.evaluate("window.__sameDocument === true")
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"

@@ -25,8 +25,8 @@ def out(tmp_path: Path) -> Path:
 
 def test_site_builds_strictly_in_both_variants(out: Path) -> None:
     built = render_site(out)
-    # home, 6 analyses, 3 clusters, 2 layers, 6 heads, all heads, about
-    assert built.pages == 20
+    # home, 7 analyses (norms among them), 3 clusters, 2 layers, 6 heads, all heads, about
+    assert built.pages == 21
     for folder in (out / "site", out / "site-offline"):
         assert (folder / "index.html").is_file()
         assert (folder / "all-heads.html").is_file()
@@ -38,7 +38,7 @@ def test_site_builds_strictly_in_both_variants(out: Path) -> None:
         assert (folder / "analyses" / "syntax.html").is_file()
         assert (folder / "assets" / "headatlas" / "vega-bundle.js").stat().st_size > 100_000
     head = (out / "site" / "heads" / "L0-H0.html").read_text(encoding="utf-8")
-    assert head.count('class="ha-chart"') == 2
+    assert head.count('class="ha-chart"') == 3  # profile, example, norm-based shares
     assert 'src="../assets/headatlas/init.js"' in head
     assert 'src="../assets/headatlas/table.js"' in head
     assert "fonts.googleapis" not in head
@@ -89,7 +89,7 @@ def test_charts_export_as_svg_and_png(out: Path, tmp_path: Path) -> None:
     svgs = export_charts(subset, tmp_path / "charts", "svg")
     assert sorted(p.relative_to(tmp_path / "charts").as_posix() for p in svgs) == [
         "heads/L0-H0/examples.example_0.svg", "heads/L0-H0/general.profile.svg",
-        "index/home.overview.svg"]
+        "heads/L0-H0/norms.head.svg", "index/home.overview.svg"]
     svg = svgs[0].read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<svg") and "</script><b>" not in svg
     pngs = export_charts({"index.md": built.charts["index.md"]}, tmp_path / "png", "png")
@@ -112,9 +112,9 @@ def test_decoder_site_builds_strictly(tmp_path: Path) -> None:
     variants, with its induction page listed under the general statistics."""
     shutil.copytree(DECODER_FIXTURE, tmp_path / "results")
     built = render_site(tmp_path)
-    # home, 6 analyses (coref, general, induction, gradients, heads, syntax), 3 clusters,
-    # 2 layers, 6 heads, all heads, about
-    assert built.pages == 20
+    # home, 7 analyses (coref, general, induction, gradients, heads, norms, syntax),
+    # 3 clusters, 2 layers, 6 heads, all heads, about
+    assert built.pages == 21
     for folder in (tmp_path / "site", tmp_path / "site-offline"):
         assert (folder / "analyses" / "induction.html").is_file()
         assert (folder / "heads" / "L1-H1.html").is_file()
