@@ -220,8 +220,9 @@ def stream_batches(
     if config.cache and sliced:
         say(f"{stream}: attention extracted one layer at a time, not cached")
     elif config.cache:
-        size = attention_bytes(plan_batches(segments, config.batch_size, skip),
-                               [len(s) for s in segments], lm.num_layers * lm.num_heads)
+        plan = plan_batches(segments, config.batch_size, skip, config.shard_block)
+        size = attention_bytes(plan, [len(s) for s in segments], lm.num_layers * lm.num_heads,
+                               norms)
         cache = AttentionCache(config.cache_root / "attention",
                                attention_key(lm, segments, config, skip, norms),
                                {"stream": stream, "model": lm.name, "bytes": size,

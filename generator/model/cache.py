@@ -40,10 +40,20 @@ decoder's general, coref, syntax, synthetic and no-BOS streams are five), so tha
 reads all of them instead of evicting each entry just before it is needed."""
 
 
-def attention_bytes(plan: list[list[int]], lengths: list[int], maps: int) -> int:
-    """Bytes of float32 attention the batches of ``plan`` hold (each padded to its longest
-    segment), ``maps`` = layers x heads: what a cache entry of them takes on disk."""
-    return sum(len(batch) * maps * max(lengths[i] for i in batch) ** 2 * 4 for batch in plan)
+def attention_bytes(plan: list[list[int]], lengths: list[int], maps: int,
+                    norms: bool = False) -> int:
+    """Bytes of the tensors the batches of ``plan`` hold (each padded to its longest segment;
+    ``maps`` = layers x heads): what a cache entry of them takes on disk. Float32 attention
+    (B x maps x N x N) is nearly all of it; beside it ``value_norms`` (B x maps x N float32, with
+    ``norms``), the int64 ``input_ids`` and ``word_ids``, the int8 ``roles`` (B x N each) and
+    the int64 ``lengths`` and ``index`` (B each). ``plan`` must be the extraction's own
+    (``plan_batches`` with the same ``block``): the padding depends on how segments are grouped."""
+    total = 0
+    for batch in plan:
+        b, n = len(batch), max(lengths[i] for i in batch)
+        total += b * maps * n * n * 4 + (b * maps * n * 4 if norms else 0)
+        total += b * n * (8 + 8 + 1) + b * 2 * 8
+    return total
 
 
 def numeric_versions() -> dict[str, str]:
