@@ -110,7 +110,8 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
 )
 
 MODEL_STEPS: dict[str, ModelStepSpec] = {
-    "probes": ModelStepSpec(run_probes),  # encoders: the probes' ROOT score reads [CLS]/[SEP]
+    # ROOT is scored from [CLS]/[SEP], or a decoder's BOS (generator.probes.features)
+    "probes": ModelStepSpec(run_probes, kinds=BOTH),
 }
 
 PostProcessor = Callable[[dict[str, dict[str, Any]]], None]

@@ -5,6 +5,8 @@ word-level maps and its transpose (2K features, maps first): ``words[i, j, k]`` 
 from word i to word j (k < K, "dependent -> head") or from word j to word i (k >= K, "head ->
 dependent"). The ROOT candidate has, per feature, the weight to [CLS] and to [SEP] (for the
 transposed maps: from [CLS] and from [SEP]); the probes mix those two with learned a and b.
+A decoder has neither: its BOS token (where the attention sink sits) takes [CLS]'s channel and
+the [SEP] channel stays zero (with ``--bos off`` both are zero: no ROOT evidence in attention).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ ROOT = 0
 @dataclass
 class ProbeSentence:
     words: torch.Tensor  # [W, W, 2K]
-    root: torch.Tensor  # [W, 2K, 2]: (to or from [CLS], to or from [SEP])
+    root: torch.Tensor  # [W, 2K, 2]: (to or from [CLS] or BOS, to or from [SEP])
     embeddings: torch.Tensor  # [W, D]
     heads: torch.Tensor  # [W] long: gold head word, -1 for the root
     scored: torch.Tensor  # [W] bool: counts toward UAS (not punctuation)
@@ -46,7 +48,7 @@ def attention_features(
     wp = torch.tensor(units.word_positions(), dtype=torch.long)
     a = maps[:, wp][:, :, wp]  # [K, W, W]
     words = torch.cat([a, a.transpose(1, 2)], 0).permute(1, 2, 0).contiguous()
-    cls = (unit_roles == R.CLS).float()
+    cls = ((unit_roles == R.CLS) | (unit_roles == R.BOS)).float()
     sep = (unit_roles == R.SEP).float()
     rows, cols = maps[:, wp, :], maps[:, :, wp]  # [K, W, U], [K, U, W]
     to_cls, to_sep = rows @ cls, rows @ sep  # [K, W]

@@ -68,7 +68,9 @@ def run_probes(config: BuildConfig, lm: LoadedModel, timings: Timings) -> StepOu
     document: dict[str, Any] = {
         "uas": {name: round(value, 6) for name, value in uas.scores().items()},
         "correct": dict(uas.correct),
-        "rows": [{"name": n, "label": label, "description": d} for n, label, d in PROBE_ROWS],
+        "rows": [{"name": n, "label": label,
+                  "description": d.replace("[CLS] and [SEP]", "BOS") if lm.kind == "decoder"
+                  else d} for n, label, d in PROBE_ROWS],
         "train": train.describe(),
         "eval": evaluation.describe(),
         "attn_weights": {

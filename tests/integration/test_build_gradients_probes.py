@@ -62,3 +62,23 @@ def test_negative_gradient_segments_is_a_user_error(tiny_bert, inputs, tmp_path,
             "--gradient-segments", "-1"]
     assert main(argv) == 2
     assert "--gradient-segments must be at least 0" in capsys.readouterr().err
+
+
+def test_a_decoder_probe_scores_root_from_bos_and_its_page_says_so(tiny_decoder_dir, inputs,
+                                                                   tmp_path):
+    """A decoder has no [CLS] or [SEP]: the ROOT candidate's feature is the attention to BOS
+    (issue 18), so the learned weight of that channel moves from its start (1.0) while the
+    [SEP] channel, whose feature is zero, keeps it; the page speaks of BOS only."""
+    out = tmp_path / "out"
+    assert main(["build", "--model", str(tiny_decoder_dir("llama")), "--text",
+                 str(inputs / "text.txt"), "--out", str(out), "--max-len", "32",
+                 "--max-segments", "4", "--gradient-segments", "2", "--sink-sample", "2",
+                 "--no-cache", "--no-offline-site",
+                 "--probe-train", str(inputs / "train.conllu"),
+                 "--probe-eval", str(inputs / "eval.conllu")]) == 0
+    probes = json.loads((out / "results" / "probes.json").read_text())
+    assert probes["attn_weights"]["root_cls"] != 1.0
+    assert probes["attn_weights"]["root_sep"] == 1.0
+    page = (out / "site" / "analyses" / "probes.html").read_text(encoding="utf-8")
+    assert "attention to BOS" in page
+    assert "[CLS]" not in page and "[SEP]" not in page

@@ -47,6 +47,21 @@ def test_two_sep_units_add_up():
     assert root[0, 0].tolist() == pytest.approx([0.1, 0.4])
 
 
+def test_a_decoder_bos_takes_the_cls_channel():
+    # units: BOS w0 w1; causal rows (each row sums to 1 over j <= i)
+    units, _ = word_units([-1, 0, 1])
+    a = torch.tensor([[1.0, 0.0, 0.0],
+                      [0.7, 0.3, 0.0],   # w0: 0.7 to BOS
+                      [0.6, 0.25, 0.15]])  # w1: 0.6 to BOS
+    roles = torch.tensor([R.BOS, R.WORD, R.WORD])
+    _, root = attention_features(a[None, None], units, roles)
+    # to BOS in the first channel, nothing in the [SEP] channel
+    assert root[0, 0].tolist() == pytest.approx([0.7, 0.0])
+    assert root[1, 0].tolist() == pytest.approx([0.6, 0.0])
+    # transposed: BOS attends only to itself, so "from BOS" is zero for every word
+    assert root[:, 1].flatten().tolist() == [0.0] * 4
+
+
 def test_word_vectors_average_pieces():
     table = torch.arange(20.0).reshape(10, 2)
     ids = torch.tensor([0, 3, 4, 5, 9, 1])
