@@ -13,7 +13,7 @@ from generator.allocator import keep_freed_memory
 from generator.config import BuildConfig, ConfigField, config_fields, describe_type, load_config
 from generator.progress import say
 from generator.results import write_json
-from generator.timings import Timings
+from generator.timings import Timings, process_seconds
 
 
 def build(config: Path | None = None, **flags: Any) -> None:
@@ -58,8 +58,9 @@ def run_build(cfg: BuildConfig, shard_states: list[dict[str, Any]] | None = None
             swap.discard(staged)
             raise
         written = {name: cfg.results_dir / path.name for name, path in written.items()}
-    report_timings(timings)
-    write_timings(cfg.out / "timings.json", timings)
+    wall = process_seconds()
+    report_timings(timings, wall)
+    write_timings(cfg.out / "timings.json", timings, wall)
     for path in written.values():
         say(f"wrote {path}")
     if cfg.site:
@@ -127,19 +128,29 @@ def config_signature(cls: type = BuildConfig) -> inspect.Signature:
 build.__signature__ = config_signature()  # type: ignore[attr-defined]
 
 
-def write_timings(path: Path, timings: Timings) -> None:
-    """Seconds per stage, for the benchmark; kept out of results/ (it differs run to run)."""
-    write_json(path, {"stages": {k: round(v, 3) for k, v in timings.stages.items()},
-                      "streams": {k: {f: round(v, 3) for f, v in d.items()}
-                                  for k, d in timings.streams.items()},
-                      "total": round(timings.total, 3)})
+def write_timings(path: Path, timings: Timings, wall: float | None = None) -> None:
+    """Seconds per stage, their total and the process's wall seconds (``wall``, when known),
+    for the benchmark; kept out of results/ (it differs run to run)."""
+    document = {"stages": {k: round(v, 3) for k, v in timings.stages.items()},
+                "streams": {k: {f: round(v, 3) for f, v in d.items()}
+                            for k, d in timings.streams.items()},
+                "total": round(timings.total, 3)}
+    if wall is not None:
+        document["wall"] = round(wall, 3)
+    write_json(path, document)
 
 
-def report_timings(timings: Timings) -> None:
-    """Print each stage's seconds and the build's ratio to the bare model forward pass."""
+def report_timings(timings: Timings, wall: float | None = None) -> None:
+    """Print each stage's seconds, their total, the process's wall seconds (interpreter start,
+    imports and what no stage covers make the difference) and the stages' ratio to the build's
+    own model forward stage (every stream's forward pass; benchmarks/bench.py compares a whole
+    build with a bare forward pass instead)."""
     forward = timings.stages.get("model forward", 0.0)
     for name, seconds in timings.stages.items():
         say(f"  {name:<28} {seconds:8.1f} s")
     say(f"  {'total':<28} {timings.total:8.1f} s")
+    if wall is not None:
+        say(f"  {'wall (since the process began)':<28} {wall:8.1f} s: "
+            f"{max(0.0, wall - timings.total):.1f} s outside the stages (interpreter, imports)")
     if forward > 0:
-        say(f"  build / bare forward pass: {timings.total / forward:.2f}x")
+        say(f"  stages / model forward stage: {timings.total / forward:.2f}x")
