@@ -140,22 +140,9 @@ def add_behaviour_labels(documents: dict[str, dict[str, Any]]) -> None:
 
 def pattern_classes(metrics: dict[str, list[float]], scores: dict[str, Any],
                     heads: dict[str, Any], count: int) -> tuple[list[str], dict[str, Any]]:
-    """The pattern class of every head, and the ``thresholds`` entries that state the rules.
-
-    Encoders: vertical and diagonal come from the general metrics and are written into
-    ``scores``. Decoders (heads.json ``attention`` = "causal", written by blocks.py): blocks.py
-    scored them already over the visible entries of rows i >= 1, and there is no block score.
-    """
-    if heads.get("attention") == "causal":
-        vertical, diagonal = scores["vertical"], scores["diagonal"]
-        patterns = [pattern_class(vertical[k], diagonal[k], None, 0.0) for k in range(count)]
-        return patterns, {
-            "pattern": list(DECODER_PATTERN_RULES),
-            "pattern_scores": {
-                "vertical": 'mean attention to position 0 and "." or "," columns, rows i >= 1',
-                "diagonal": "mean attention to the previous and same token, rows i >= 1",
-            },
-        }
+    """An encoder's pattern class of every head, and the ``thresholds`` entries that state the
+    rules: vertical and diagonal come from the general metrics and are written into ``scores``.
+    (A decoder's classes are made in ``add_decoder_labels``.)"""
     vertical = [metrics["cls"][k] + metrics["sep"][k] for k in range(count)]
     diagonal = [metrics["prev"][k] + metrics["self"][k] + metrics["next"][k] for k in range(count)]
     block = scores.get("block", [0.0] * count)

@@ -9,8 +9,8 @@ import torch
 from generator.analyses.behaviour import (
     DECODER_PATTERN_RULES,
     PATTERN_RULES,
+    add_decoder_labels,
     pattern_class,
-    pattern_classes,
 )
 from generator.analyses.blocks import BlockMass, causal_pattern_masks
 from generator.model import roles as R
@@ -111,9 +111,13 @@ def test_decoder_classes_never_give_block():
     heads = {"attention": "causal",
              "pattern_scores": {"vertical": [0.3, 0.5, 0.1, 0.1, 0.39],
                                 "diagonal": [0.3, 0.1, 0.5, 0.1, 0.24]}}
-    patterns, thresholds = pattern_classes({}, heads["pattern_scores"], heads, 5)
-    assert patterns == ["vertical+diagonal", "vertical", "diagonal", "heterogeneous",
-                        "heterogeneous"]
+    # one layer of five heads; metrics below every label's threshold
+    zeros = [[0.0] * 5]
+    general = {"metrics": {name: zeros for name in ("first", "punct", "prev", "self")}}
+    add_decoder_labels(general, heads)
+    assert heads["pattern"] == ["vertical+diagonal", "vertical", "diagonal", "heterogeneous",
+                                "heterogeneous"]
+    thresholds = heads["thresholds"]
     assert [r["label"] for r in thresholds["pattern"]] == [
         "vertical+diagonal", "vertical", "diagonal", "heterogeneous"]
     assert thresholds["pattern"] == list(DECODER_PATTERN_RULES)
