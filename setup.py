@@ -22,6 +22,9 @@ class BuildPyWithResources(build_py):
     """build_py, plus fresh copies of the root resources under generator/_resources/."""
 
     def run(self) -> None:
+        if not self.editable_mode:  # no module left in build/ by an earlier build (a module
+            # deleted since would otherwise ship in the wheel)
+            shutil.rmtree(Path(self.build_lib) / "generator", ignore_errors=True)
         super().run()
         if self.editable_mode:  # an editable install reads them at the repository root
             return

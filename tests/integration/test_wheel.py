@@ -11,6 +11,7 @@ import shutil
 import site
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -51,12 +52,21 @@ def _venv_seeing_this_environment(folder: Path) -> Path:
 
 def test_a_wheel_install_renders_the_site_outside_the_repository(tmp_path: Path) -> None:
     untracked_before = _untracked()
+    # a module an earlier build left in build/ (deleted since from generator/) must not ship
+    stale = REPO / "build" / "lib" / "generator" / "stale_module_of_an_earlier_build.py"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("STALE = True\n", encoding="utf-8")
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                     "--no-index", "-q", "-w", str(dist), str(REPO)], check=True, cwd=REPO)
     if untracked_before is not None:  # build/ and *.egg-info are ignored by git
         assert _untracked() == untracked_before
     (wheel,) = dist.glob("headatlas-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert not stale.exists()
+    assert "generator/stale_module_of_an_earlier_build.py" not in names
+    assert "generator/_resources/mkdocs.yml" in names
 
     # Without PYTHONPATH (a checkout's generator/ and *.egg-info) in any step from here on.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
