@@ -200,7 +200,7 @@ def stream_batches(
     description: str = "Extracting attention",
     extractor: BatchSource | None = None,
     skip: Collection[int] = (),
-    budget: CacheBudget | None = None,
+    budget: CacheBudget,
     norms: bool = False,
 ) -> Iterator[AttentionBatch]:
     """One pass of extraction over a stream's segments: ``extractor`` when the stream brings its
@@ -208,13 +208,11 @@ def stream_batches(
     its batches carry ``value_norms`` (a stream's own extractor decides that itself).
 
     A complete cache entry is read whatever its size; a new one is written only while the
-    build's ``budget`` (``cache_max_gb``, for every stream together; None: this stream's own)
-    allows it."""
+    build's ``budget`` (``cache_max_gb``, for every stream together) allows it."""
     if extractor is not None:
         yield from extractor(segments, batch_size=config.batch_size, description=description,
                              timings=timings, skip=skip, block=config.shard_block)
         return
-    budget = budget if budget is not None else CacheBudget(config.cache_max_gb * 1e9)
     sliced = slice_layers(stream, lm, segments, config, skip)
     cache = None
     if config.cache and sliced:

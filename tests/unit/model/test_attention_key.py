@@ -11,6 +11,7 @@ import pytest
 from generator import pipeline
 from generator.config import BuildConfig
 from generator.encoding.segment import Segment
+from generator.model.cache import CacheBudget
 from generator.timings import Timings
 
 SEGMENTS = [Segment((2, 5, 6, 3, 7, 3), (0, 0, 0, 0, 1, 1), (-1, 0, 1, -1, 2, -1))]
@@ -33,7 +34,7 @@ def key_of(monkeypatch, tmp_path, *, segments=SEGMENTS, fingerprint="abc", skip=
                          name="m")
     config = replace(BuildConfig(out=tmp_path), **settings)
     assert list(pipeline.stream_batches("general", lm, segments, config, timings=Timings(),
-                                        skip=skip)) == []
+                                        skip=skip, budget=CacheBudget(1e9))) == []
     assert len(keys) == 1
     return keys[0]
 
