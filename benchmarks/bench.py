@@ -184,7 +184,8 @@ def main() -> None:
             rows.append({"model": model, "segments": n, "forward": forward, "build": wall,
                          "ratio": wall / forward, "rss_forward": fwd_rss, "rss_build": build_rss,
                          "disk_gb": disk / 1e9, "cache_gb": cache / 1e9,
-                         "stages": timing["stages"], "streams": streams})
+                         "stages": timing["stages"], "streams": streams,
+                         "stages_total": timing.get("total"), "process_wall": timing.get("wall")})
             print_row(rows[-1])
     print_table(rows)
     (args.out / "results.json").write_text(json.dumps(rows, indent=1))
@@ -207,6 +208,10 @@ def print_row(r: dict) -> None:
           f" = {r['ratio']:.2f}x, peak RSS {r['rss_forward']:.2f} / {r['rss_build']:.2f} GB",
           flush=True)  # the row as soon as it exists (the table waits for every row)
     print(f"  stages (s): {stages}", flush=True)
+    if r.get("stages_total") is not None and r.get("process_wall") is not None:
+        print(f"  stages {r['stages_total']:.1f} s; the build's own wall {r['process_wall']:.1f} s "
+              f"(interpreter start and imports: {r['process_wall'] - r['stages_total']:.1f} s); "
+              f"exit and the rest {r['build'] - r['process_wall']:.1f} s")
     site = sum(r["stages"].get(k, 0.0) for k in SITE_STAGES)
     print(f"  site build: {site:.1f} s = {100 * site / r['build']:.1f}% of the build")
     if "disk_gb" in r:
