@@ -8,9 +8,10 @@ MkDocs Material would otherwise fetch from a CDN.
 
 from __future__ import annotations
 
-import os
+import contextlib
 from pathlib import Path
 
+from generator.results import write_text_atomic
 from generator.user_cache import user_cache_root
 
 ASSETS = "assets/headatlas"
@@ -31,13 +32,8 @@ def vega_bundle() -> str:
     except (OSError, UnicodeDecodeError):
         pass
     bundle = vl_convert.javascript_bundle()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-        partial.write_text(bundle, encoding="utf-8")
-        os.replace(partial, path)  # whole or absent: never half a bundle
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # an unwritable cache: the bundle is made next time too
+        write_text_atomic(path, bundle)  # whole or absent: never half a bundle
     return bundle
 
 
