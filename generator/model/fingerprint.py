@@ -39,8 +39,7 @@ RACY_SECONDS = 2.0
 
 
 def hash_cache_path() -> Path:
-    """``$XDG_CACHE_HOME/headatlas/weight-hashes.json`` (a relative or empty XDG_CACHE_HOME is
-    ignored, as the XDG spec says), else under ``~/.cache``."""
+    """``weight-hashes.json`` in the per-user cache folder (``user_cache_root``)."""
     return user_cache_root() / "weight-hashes.json"
 
 

@@ -59,8 +59,7 @@ class GGUFOrigin:
 
 
 def cache_root() -> Path:
-    """``$XDG_CACHE_HOME/headatlas/gguf`` (a relative or empty XDG_CACHE_HOME is ignored, as the
-    XDG spec says), else ``~/.cache/headatlas/gguf``."""
+    """``gguf/`` in the per-user cache folder (``user_cache_root``)."""
     return user_cache_root() / "gguf"
 
 

@@ -19,10 +19,12 @@ from generator.results import file_digest
 from generator.streams.base import StepOutput
 from generator.timings import Timings
 
+ROOT_TOKENS = {"encoder": "[CLS] and [SEP]", "decoder": "BOS"}
+"""What the ROOT candidate's attention features read, by model kind (generator.probes.features)."""
 PROBE_ROWS = (
     ("attn", "Attn",
      "One learned weight per attention map and per transposed map (all layers and heads); "
-     "ROOT scored from attention to [CLS] and [SEP]."),
+     "ROOT scored from attention to {root}."),
     ("attn_embeddings", "Attn + embeddings",
      "The weight of each map is a dense layer over the two words' vectors: the model's own "
      "input embeddings, averaged over a word's wordpieces (the paper used GloVe)."),
@@ -68,9 +70,8 @@ def run_probes(config: BuildConfig, lm: LoadedModel, timings: Timings) -> StepOu
     document: dict[str, Any] = {
         "uas": {name: round(value, 6) for name, value in uas.scores().items()},
         "correct": dict(uas.correct),
-        "rows": [{"name": n, "label": label,
-                  "description": d.replace("[CLS] and [SEP]", "BOS") if lm.kind == "decoder"
-                  else d} for n, label, d in PROBE_ROWS],
+        "rows": [{"name": n, "label": label, "description": d.format(root=ROOT_TOKENS[lm.kind])}
+                 for n, label, d in PROBE_ROWS],
         "train": train.describe(),
         "eval": evaluation.describe(),
         "attn_weights": {
